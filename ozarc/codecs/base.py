@@ -1,0 +1,57 @@
+"""The codec interface every chunk coder implements.
+
+A codec turns one chunk's raw bytes into a payload and back.  Chunks are self-describing: the
+container stores the codec id (and a model-table index for learned codecs) with each chunk,
+and decoding dispatches on those stored bytes through the registry, never on CLI options
+(borg ``COMPRESSOR_TABLE``).  A learned codec writes whatever else it needs (sequence lengths,
+tile geometry) at the head of its own payload.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from ozarc.modality import Modality
+
+
+@dataclass(frozen=True)
+class ChunkHint:
+    """What the writer knows about a chunk before coding it.
+
+    ``geometry`` is modality-specific: (height, width, channels) for an image tile, (channels,)
+    for PCM.  ``model`` is the model reference (name, sha256) a learned codec should use.
+    """
+
+    modality: Modality = Modality.OTHER
+    level: int = 6
+    geometry: tuple[int, ...] = ()
+    model: object | None = None
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+class Codec(ABC):
+    """One chunk codec: a fixed on-disk ``codec_id`` and a user-facing ``name``."""
+
+    codec_id: ClassVar[int]
+    name: ClassVar[str]
+    #: Learned codecs need a model: the writer records the model-table index of ``hint.model``
+    #: with the chunk, and the reader passes the loaded model back into ``decode``.
+    uses_model: ClassVar[bool] = False
+
+    def applies_to(self, hint: ChunkHint) -> bool:
+        """Whether this codec can code chunks of this kind (learned codecs: one modality)."""
+        return True
+
+    @abstractmethod
+    def encode(self, data: bytes, hint: ChunkHint) -> bytes:
+        """Code ``data``; the result must decode back to exactly ``data``."""
+
+    @abstractmethod
+    def decode(self, payload: bytes, raw_length: int, model: object | None = None) -> bytes:
+        """Decode ``payload`` into exactly ``raw_length`` bytes, or raise CodecError.
+
+        ``raw_length`` comes from the (checksummed) chunk record and bounds every allocation:
+        a codec never produces more than that, whatever its payload claims.
+        """
