@@ -29,7 +29,10 @@ class ZstdCodec(Codec):
 
     def decode(self, payload: bytes, raw_length: int, model: object | None = None) -> bytes:
         try:
-            out = zstandard.ZstdDecompressor().decompress(payload, max_output_size=raw_length)
+            # Frames carry no content size, so the output bound is the record's raw length
+            # (+1 to notice a payload that decodes to more than it should).
+            with zstandard.ZstdDecompressor().stream_reader(payload) as reader:
+                out = reader.read(raw_length + 1)
         except zstandard.ZstdError as exc:
             raise CodecError(f"zstd payload does not decode ({exc})") from None
         if len(out) != raw_length:
