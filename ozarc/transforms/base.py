@@ -49,6 +49,15 @@ class Transform(ABC):
     def sniff(self, head: bytes) -> bool:
         """Cheap check on the first bytes (magic); ``split`` still has to parse the file."""
 
+    def probe(self, data: bytes) -> Modality:
+        """The modality of ``data`` if its headers parse, without decoding it (for ``detect``).
+
+        Raises TransformError when this transform does not recognise the content.
+        """
+        from ozarc.errors import TransformError
+
+        raise TransformError(f"the {self.name} transform does not probe content")
+
     @abstractmethod
     def split(self, data: bytes) -> Split:
         """Parse ``data``; raise TransformError if this file is not handled."""

@@ -1,0 +1,81 @@
+"""Late-bound links to the parts of ozarc written elsewhere: transforms and models.
+
+The container works on its own with the identity transform and no models.  When
+:mod:`ozarc.transforms` provides ``split_for_archive``/``join_from_archive`` and
+:mod:`ozarc.model.registry` provides shipped models, the writer and reader pick them up here,
+in one place, so the container never depends on them at import time.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable, Sequence
+
+from ozarc.errors import EntryError, OzarcError
+from ozarc.modality import Modality
+from ozarc.transforms.base import Split, Stream
+
+SplitHook = Callable[[bytes], Split]
+
+
+def identity_split(data: bytes) -> Split:
+    """The transform every file can take: one stream, the file's bytes, modality OTHER."""
+    return Split(transform_id=0, recipe=b"", streams=(Stream(Modality.OTHER, data),))
+
+
+def _optional(module: str, attribute: str):
+    try:
+        return getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError):
+        return None
+
+
+@functools.cache
+def default_split_hook() -> SplitHook:
+    """``ozarc.transforms.split_for_archive`` when it exists, else the identity split."""
+    return _optional("ozarc.transforms", "split_for_archive") or identity_split
+
+
+def transform_name(transform_id: int) -> str:
+    if transform_id == 0:
+        return "identity"
+    namer = _optional("ozarc.transforms", "transform_name")
+    try:
+        return str(namer(transform_id)) if namer else f"transform#{transform_id}"
+    except Exception:  # an unknown id is shown, not fatal, in listings
+        return f"transform#{transform_id}"
+
+
+def join_streams(name: str, transform_id: int, recipe: bytes, streams: Sequence[bytes]) -> bytes:
+    """Rebuild a transformed file; EntryError (for this entry only) if that is impossible."""
+    join = _optional("ozarc.transforms", "join_from_archive")
+    if join is None:
+        raise EntryError(name, f"needs transform {transform_id}, which this ozarc does not have")
+    try:
+        return join(transform_id, recipe, list(streams))
+    except OzarcError as exc:
+        raise EntryError(name, f"transform {transform_name(transform_id)} failed: {exc}") from None
+    except Exception as exc:  # a corrupt recipe must fail this entry, not the run
+        raise EntryError(name, f"transform {transform_name(transform_id)} failed "
+                               f"({type(exc).__name__}: {exc})") from None
+
+
+def default_model_ref():
+    """The shipped default model reference, or None when no model is installed."""
+    shipped = _optional("ozarc.model.registry", "shipped_models")
+    try:
+        return shipped().get("default") if shipped else None
+    except Exception:
+        return None
+
+
+def load_model(sha256_hex: str, name: str):
+    """Load the model with this hash; ModelNotFoundError names it when it is missing."""
+    from ozarc.errors import ModelNotFoundError
+
+    loader = _optional("ozarc.model.registry", "load_model")
+    if loader is None:
+        raise ModelNotFoundError(f"model {name} ({sha256_hex[:12]}) is needed but this ozarc "
+                                 "has no model registry")
+    return loader(sha256_hex)

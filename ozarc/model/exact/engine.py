@@ -1,0 +1,198 @@
+"""ExactModel: next-symbol frequency tables from an integer model, step by step or per
+whole sequence.
+
+Why: the neural codec's encoder and decoder must derive bit-identical tables.  The decoder
+calls ``freqs`` / ``advance`` in a loop (one symbol per lane per step); the encoder may call
+``sequence_freqs`` once per batch of sequences.  Both run the same integer code
+(block.py), so they agree on every machine, backend, thread count and batch size.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ozarc.errors import CorruptDataError
+from ozarc.modality import Modality
+from ozarc.model.config import ModelConfig
+from ozarc.model.exact.backend import make_backend
+from ozarc.model.exact.block import LayerState, block_forward
+from ozarc.model.exact.fixed import FREQ_BITS, engine_constants
+from ozarc.model.exact.kernels import frequencies, linear, normalize
+from ozarc.model.exact.load import load_layers
+from ozarc.model.ozm import OzmFile, read_ozm, sha256_hex
+from ozarc.model.vocab import PREFIX_TOKEN, symbol_range
+
+THREADS_ENV = "OZARC_ENGINE_THREADS"   # default lane-shard threads per model (1)
+MIN_SHARD_LANES = 64        # a thread gets at least this many lanes
+SEQUENCE_WINDOW = 1 << 13   # sequence_freqs runs at most this many lane-tokens at once
+#                             (more only adds cache misses: the per-token work is elementwise)
+
+
+@dataclass
+class EngineState:
+    """Per-lane recurrent state after the tokens fed so far."""
+
+    modality: Modality
+    batch: int
+    layers: list[LayerState]
+    x_last: object                  # [B, C] residual of the last token fed
+    cached: np.ndarray | None = field(default=None, repr=False)
+    parts: list["EngineState"] = field(default_factory=list)   # lane shards (threads > 1)
+
+
+class ExactModel:
+    """An integer model loaded from an ``.ozm`` file (see ``from_bytes``)."""
+
+    FREQ_BITS = FREQ_BITS
+
+    def __init__(self, ozm: OzmFile, sha256: str, backend: str = "numpy",
+                 threads: int | None = None):
+        if ozm.engine != engine_constants():
+            raise CorruptDataError(f"model {ozm.name} ({sha256[:12]}) was exported for "
+                                   "different engine arithmetic; upgrade ozarc")
+        self.config = ModelConfig.from_dict(ozm.config)
+        self.name = ozm.name
+        self.sha256 = sha256
+        self.tokenizer_blob = ozm.blobs.get("tokenizer", b"")
+        self.meta = ozm.meta
+        self.backend = backend
+        self.threads = max(1, int(threads or os.environ.get(THREADS_ENV, "1")))
+        self._pool = None
+        self._be = be = make_backend(backend)
+        self._sig = be.asarray(ozm.tensors["table.sigmoid"])
+        self._exp = be.asarray(ozm.tensors["table.exp"])
+        self._emb = be.asarray(ozm.tensors["emb_ln0"])
+        self._blocks, self._ln_out, self._heads = load_layers(be, ozm, self.config)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, backend: str = "numpy", label: str = "model file",
+                   threads: int | None = None):
+        return cls(read_ozm(data, label), sha256_hex(data), backend, threads)
+
+    @classmethod
+    def from_path(cls, path, backend: str = "numpy", threads: int | None = None):
+        with open(path, "rb") as fh:
+            return cls.from_bytes(fh.read(), backend, label=str(path), threads=threads)
+
+    @property
+    def ref(self):
+        """This model as archives name it (``ozarc.model.registry.ModelRef``)."""
+        from ozarc.model.registry import ModelRef  # registry imports this module
+
+        return ModelRef(self.name, self.sha256)
+
+    def n_symbols(self, modality: Modality) -> int:
+        start, stop = symbol_range(Modality(modality), self.config.n_text)
+        return stop - start
+
+    # -- the engine API -----------------------------------------------------------------
+
+    def start(self, modality, batch: int) -> EngineState:
+        """State after the modality's prefix token, ready to give freqs for symbol 0."""
+        modality = Modality(modality)
+        shards = self._shards(batch)
+        if len(shards) == 1:
+            return self._start(modality, batch)
+        parts = self._map(lambda span: self._start(modality, span[1] - span[0]), shards)
+        return EngineState(modality, batch, [], None, parts=parts)
+
+    def freqs(self, state: EngineState) -> np.ndarray:
+        """[B, n_symbols] int64 next-symbol table (each row sums to 2**16, entries >= 1)."""
+        if state.cached is None:
+            if state.parts:
+                state.cached = np.concatenate(self._map(self.freqs, state.parts))
+            else:
+                state.cached = self._freqs(state.modality, state.x_last)
+        return state.cached
+
+    def advance(self, state: EngineState, symbols) -> None:
+        """Feed one modality-local symbol per lane."""
+        symbols = np.asarray(symbols, dtype=np.int64).reshape(state.batch, 1)
+        tokens = self._tokens(state.modality, symbols)
+        state.cached = None
+        if state.parts:
+            bounds = np.cumsum([0] + [part.batch for part in state.parts])
+            self._map(lambda i: self._advance(state.parts[i], tokens[bounds[i]:bounds[i + 1]]),
+                      range(len(state.parts)))
+        else:
+            self._advance(state, tokens)
+
+    def sequence_freqs(self, modality, symbols) -> np.ndarray:
+        """[B, T] symbols -> [B, T, n_sym] tables; table t conditions on symbols[:, :t]."""
+        modality = Modality(modality)
+        symbols = np.asarray(symbols, dtype=np.int64)
+        B, T = symbols.shape
+        if B == 0 or T == 0:
+            return np.zeros((B, T, self.n_symbols(modality)), dtype=np.int64)
+        self._tokens(modality, symbols[:, :-1])                  # validate before any work
+        shards = self._shards(B)
+        return np.concatenate(self._map(
+            lambda span: self._sequence_freqs(modality, symbols[span[0]:span[1]]), shards))
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _shards(self, batch: int) -> list[tuple[int, int]]:
+        """Contiguous lane ranges, one per thread (lanes are independent and exact, so the
+        split never changes a table); small batches stay whole."""
+        count = max(1, min(self.threads, batch // MIN_SHARD_LANES))
+        edges = [batch * i // count for i in range(count + 1)]
+        return list(zip(edges[:-1], edges[1:]))
+
+    def _map(self, fn, items) -> list:
+        items = list(items)
+        if len(items) == 1:
+            return [fn(items[0])]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.threads)
+        return list(self._pool.map(fn, items))
+
+    def _start(self, modality: Modality, batch: int) -> EngineState:
+        be, cfg = self._be, self.config
+        H, N = cfg.n_heads, cfg.head_size
+        layers = [LayerState(be.zeros((batch, cfg.width)), be.fzeros((batch, H, N, N)))
+                  for _ in range(cfg.n_layers)]
+        state = EngineState(modality, batch, layers, None)
+        tokens = np.full((batch, 1), PREFIX_TOKEN[modality], dtype=np.int64)
+        state.x_last = self._run(state, tokens)[:, -1, :]
+        return state
+
+    def _advance(self, state: EngineState, tokens: np.ndarray) -> None:
+        state.x_last = self._run(state, tokens)[:, -1, :]
+        state.cached = None
+
+    def _sequence_freqs(self, modality: Modality, symbols: np.ndarray) -> np.ndarray:
+        B, T = symbols.shape
+        state = self._start(modality, B)
+        first = self._freqs(modality, state.x_last)[:, None, :]
+        tokens = self._tokens(modality, symbols[:, :-1])
+        window = max(1, SEQUENCE_WINDOW // B)         # bounds memory; results are identical
+        parts = [first]
+        for lo in range(0, T - 1, window):
+            xs = self._run(state, tokens[:, lo:lo + window])
+            parts.append(self._freqs(modality, xs.reshape(-1, xs.shape[-1]))
+                         .reshape(B, -1, first.shape[-1]))
+        return np.concatenate(parts, axis=1)
+
+    def _tokens(self, modality: Modality, symbols: np.ndarray) -> np.ndarray:
+        start, stop = symbol_range(modality, self.config.n_text)
+        if symbols.size and (symbols.min() < 0 or symbols.max() >= stop - start):
+            raise ValueError(f"{modality.tag} symbols must lie in [0, {stop - start})")
+        return symbols + start
+
+    def _run(self, state: EngineState, tokens: np.ndarray):
+        be = self._be
+        x = self._emb[be.asarray(tokens)]
+        v_first = None
+        for block, layer in zip(self._blocks, state.layers):
+            x, v_first = block_forward(be, block, x, layer, v_first, self.config, self._sig)
+        return x
+
+    def _freqs(self, modality: Modality, x) -> np.ndarray:
+        be = self._be
+        head = self._heads[symbol_range(modality, self.config.n_text)]
+        z = normalize(be, x, self._ln_out.gamma, self._ln_out.beta, self._ln_out.eps_q)
+        return be.to_numpy(frequencies(be, linear(be, z, head), self._exp))

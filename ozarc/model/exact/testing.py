@@ -1,0 +1,40 @@
+"""Small exported models with random weights, for tests of the engine and of its users.
+
+Why: the neural codec's and the engine's tests need a real ``ExactModel`` that is fast to
+build and identical on every run; a random-weight model exported through the real exporter
+is exactly that (its predictions are meaningless but deterministic).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ozarc.model.config import ModelConfig
+from ozarc.model.exact.engine import ExactModel
+from ozarc.model.exact.reference import random_float_weights
+
+SMALL = {"n_text": 64, "width": 32, "n_layers": 2}
+
+
+def small_config(**overrides) -> ModelConfig:
+    """A tiny config (width 32, 2 layers, 64 text pieces) with the given fields changed."""
+    return ModelConfig(**{**SMALL, **overrides})
+
+
+@lru_cache(maxsize=16)
+def _small_model_bytes(seed: int, items: tuple) -> bytes:
+    from ozarc.model.export import export_model
+    from ozarc.model.ozm import write_ozm
+
+    config = small_config(**dict(items))
+    return write_ozm(export_model(random_float_weights(config, seed), config, f"small-{seed}"))
+
+
+def small_model_bytes(seed: int = 0, **overrides) -> bytes:
+    """The .ozm bytes of a random-weight model exported from ``small_config(**overrides)``."""
+    return _small_model_bytes(seed, tuple(sorted(overrides.items())))
+
+
+def small_model(seed: int = 0, backend: str = "numpy", **overrides) -> ExactModel:
+    """A loaded random-weight model (see ``small_model_bytes``)."""
+    return ExactModel.from_bytes(small_model_bytes(seed, **overrides), backend=backend)

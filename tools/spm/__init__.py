@@ -1,0 +1,1 @@
+"""Training and measuring the SentencePiece model behind ozarc's text tokenizer."""

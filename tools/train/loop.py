@@ -1,0 +1,193 @@
+"""The training loop: balanced modality batches, AdamW, clipping, cosine LR, staged MoE
+freezing, held-out bits/Byte, resumable checkpoints, and the float export for the engine."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ozarc.errors import UsageError
+from ozarc.modality import Modality
+from ozarc.model.config import ModelConfig
+from ozarc.model.network import OzNet
+from tools.train.data import Corpus, Pool, pad_batch, sample_batch
+
+log = logging.getLogger("ozarc.train")
+CHECKPOINT = "checkpoint.pt"
+FLOAT_EXPORT = "model_float.pt"
+
+
+@dataclass
+class TrainSettings:
+    steps: int
+    batch_per_modality: int = 8
+    max_len: int | None = None       # crop training sequences (CPU runs); None = full length
+    lr: float = 1e-3
+    lr_min_ratio: float = 0.1
+    warmup: int = 100
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    stage_steps: tuple[int, int] = (0, 0)   # seeds' schedule: FFN-MoE frozen, then V-MoE frozen
+    router_noise: float = 0.0
+    eval_every: int = 500
+    eval_seqs: int = 32
+    checkpoint_every: int = 500
+    seed: int = 0
+    bf16: bool = False               # autocast matmuls to bfloat16 (GPU); the WKV stays float32
+
+
+def lr_at(step: int, s: TrainSettings) -> float:
+    """Linear warm-up, then cosine from lr down to lr·lr_min_ratio at the last step."""
+    if step < s.warmup:
+        return s.lr * (step + 1) / s.warmup
+    progress = (step - s.warmup) / max(s.steps - s.warmup, 1)
+    cosine = 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+    return s.lr * (s.lr_min_ratio + (1 - s.lr_min_ratio) * cosine)
+
+
+def frozen_part(step: int, s: TrainSettings) -> str | None:
+    """Which routed part the staged schedule freezes at this step ('ffn', 'att' or None)."""
+    a, b = s.stage_steps
+    return "ffn" if step < a else "att" if step < a + b else None
+
+
+def make_optimizer(net: OzNet, s: TrainSettings) -> torch.optim.AdamW:
+    """Weight decay on matrices only; vectors (mixes, decays, norms) are not decayed."""
+    matrices = [p for p in net.parameters() if p.ndim >= 2]
+    vectors = [p for p in net.parameters() if p.ndim < 2]
+    return torch.optim.AdamW([{"params": matrices, "weight_decay": s.weight_decay},
+                              {"params": vectors, "weight_decay": 0.0}],
+                             lr=s.lr, betas=(0.9, 0.99), eps=1e-8)
+
+
+def sequence_loss(net: OzNet, modality: Modality, batch, device,
+                  bf16: bool = False) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """(mean cross-entropy in nats over real positions, aux loss, number of positions)."""
+    inputs, targets, mask = (torch.as_tensor(a, device=device) for a in batch)
+    with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
+        logits, aux = net(inputs, modality)
+    ce = F.cross_entropy(logits.float().flatten(0, 1), targets.flatten(), reduction="none")
+    mask = mask.flatten()
+    n = int(mask.sum())
+    return (ce * mask).sum() / max(n, 1), aux, n
+
+
+def extra_loss(net: OzNet, step: int) -> torch.Tensor | float:
+    """Hook for the later quantization-aware phase (e.g. a penalty or fake-quant pass); 0 now."""
+    return 0.0
+
+
+@torch.no_grad()
+def evaluate(net: OzNet, heldout: dict[Modality, Pool], n_seqs: int, device) -> dict[str, float]:
+    """Held-out bits per original byte per modality (text: token bits / UTF-8 bytes), on a
+    fixed, evenly spaced subset of full-length held-out sequences."""
+    was_training = net.training
+    net.eval()
+    result = {}
+    for modality, pool in heldout.items():
+        if not len(pool):
+            continue
+        picks = np.linspace(0, len(pool) - 1, min(n_seqs, len(pool))).round().astype(int)
+        bits, n_bytes = 0.0, 0
+        for start in range(0, len(picks), 8):
+            chunk = picks[start:start + 8]
+            batch = pad_batch(modality, [pool.sequences[i] for i in chunk])
+            ce, _, n = sequence_loss(net, modality, batch, device)
+            bits += float(ce) * n / math.log(2)
+            n_bytes += sum(pool.n_bytes[i] for i in chunk)
+        result[modality.tag] = bits / n_bytes
+    net.train(was_training)
+    return result
+
+
+def save_checkpoint(path: Path, net: OzNet, opt, step: int, settings: TrainSettings,
+                    rng: np.random.Generator) -> None:
+    """Atomic: written to a temporary name, then renamed over the old checkpoint."""
+    tmp = path.with_suffix(".tmp")
+    torch.save({"config": net.config.to_dict(), "model": net.state_dict(),
+                "optimizer": opt.state_dict(), "step": step, "settings": asdict(settings),
+                "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, tmp)
+    os.replace(tmp, path)
+
+
+def export_float(net: OzNet, path: Path, tokenizer_sha256: str) -> None:
+    """The merged float weights the exporter (ozarc.model.export) reads: contract keys only."""
+    merged = OzNet(net.config)
+    merged.load_state_dict(net.state_dict())
+    merged.merge_hira()
+    torch.save({"config": net.config.to_dict(), "state_dict": merged.state_dict(),
+                "tokenizer_sha256": tokenizer_sha256}, path)
+
+
+def train(cfg: ModelConfig, corpus: Corpus, settings: TrainSettings, out: Path,
+          device: str = "cpu", resume: bool = False, tokenizer_sha256: str = "") -> dict:
+    """Run (or continue) a training run in `out`; returns the last held-out figures."""
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out / CHECKPOINT
+    if ckpt_path.exists() and not resume:
+        raise UsageError(f"{ckpt_path} exists: pass --resume to continue it or choose another --out")
+    modalities = [m for m, pool in corpus.train.items() if len(pool)]
+    if not modalities:
+        raise UsageError("no training data found (images, speech WAV/npz, or text files)")
+    torch.manual_seed(settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    net = OzNet(cfg).to(device)
+    opt = make_optimizer(net, settings)
+    step = 0
+    if resume and ckpt_path.exists():
+        state = torch.load(ckpt_path, map_location=device, weights_only=False)
+        if ModelConfig.from_dict(state["config"]) != cfg:
+            raise UsageError(f"{ckpt_path} was trained with another model config")
+        net.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        step = state["step"]
+        rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(state["torch_rng"])
+        log.info("resumed from step %d", step)
+    for module in net.modules():
+        if hasattr(module, "noise"):
+            module.noise = settings.router_noise
+    net.train()
+    figures: dict = {}
+    log_file = (out / "log.jsonl").open("a", encoding="utf-8")
+    started = time.perf_counter()
+    while step < settings.steps:
+        frozen = frozen_part(step, settings)
+        for part in ("att", "ffn"):
+            for p in net.moe_parameters(part):
+                p.requires_grad_(part != frozen)
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, settings)
+        opt.zero_grad(set_to_none=True)
+        losses = {}
+        for modality in modalities:
+            batch = sample_batch(corpus.train[modality], modality, settings.batch_per_modality,
+                                 settings.max_len, rng)
+            ce, aux, _ = sequence_loss(net, modality, batch, device, settings.bf16)
+            (ce + aux + extra_loss(net, step)).backward()
+            losses[modality.tag] = float(ce.detach()) / math.log(2)
+        torch.nn.utils.clip_grad_norm_(net.parameters(), settings.grad_clip)
+        opt.step()
+        step += 1
+        record = {"step": step, "lr": lr_at(step - 1, settings), "train_bits_per_symbol": losses,
+                  "seconds": round(time.perf_counter() - started, 2)}
+        if step % settings.eval_every == 0 or step == settings.steps:
+            figures = evaluate(net, corpus.heldout, settings.eval_seqs, device)
+            record["heldout_bits_per_byte"] = figures
+            log.info("step %d heldout bits/Byte %s", step, figures)
+        log_file.write(json.dumps(record) + "\n")
+        log_file.flush()
+        if step % settings.checkpoint_every == 0 or step == settings.steps:
+            save_checkpoint(ckpt_path, net, opt, step, settings, rng)
+    log_file.close()
+    export_float(net, out / FLOAT_EXPORT, tokenizer_sha256)
+    return figures
