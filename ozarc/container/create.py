@@ -18,6 +18,7 @@ from ozarc.codecs import ChunkHint, all_codecs, codec_by_id
 from ozarc.container.chunking import CHUNK_TARGET
 from ozarc.container.compress import check_codec_option, check_level, compress_chunk
 from ozarc.container import hooks
+from ozarc.container.entry_choice import EntryCoding
 from ozarc.container.hooks import SplitHook
 from ozarc.container.layout import Action, ChunkAction, LayoutPlanner
 from ozarc.container.pool import ordered_map, resolve_jobs
@@ -57,7 +58,12 @@ def create_archive(archive_path, inputs, *, jobs=None, level=6, codec="auto", ex
     walker = TreeWalker(exclude, skip)
     members = walker.walk(inputs)
     report = CreateReport(warnings=walker.warnings)
-    planner = LayoutPlanner(level, codec, _model_chooser(codec))
+    choose_model = _model_chooser(codec, level)
+    planner = LayoutPlanner(level, codec, choose_model)
+    if split_hook is None:
+        models = tuple((m, choose_model(m)) for m in Modality if choose_model(m) is not None)
+        split_hook = hooks.LearnedOnlySplit(frozenset(m for m, _ in models),
+                                            EntryCoding(level, codec, models))
     packer = _Packer(planner, split_hook, report, jobs)
     if progress is not None:
         progress.start(sum(m.size for m in members if m.kind == EntryKind.FILE))
@@ -128,16 +134,24 @@ def _label(action: Action) -> str:
     return action.record.name.decode("utf-8", "replace")
 
 
-def _model_chooser(codec_option: str):
-    """Learned codecs get the shipped default model; without one they simply do not compete."""
-    if codec_option in ("store", "zstd"):
+#: ``auto`` brings in the learned codecs from this level up; below it only zstd and store
+#: compete (the learned codecs cost CPU seconds per megabyte).
+LEARNED_MIN_LEVEL = 4
+
+
+def _model_chooser(codec_option: str, level: int):
+    """Learned codecs get a shipped model (level 9: ``high`` if installed, else ``default``);
+    without one they simply do not compete."""
+    if codec_option in ("store", "zstd") or (codec_option == "auto" and level < LEARNED_MIN_LEVEL):
         return lambda modality: None
     learned = [c for c in all_codecs() if c.uses_model]
-    ref = hooks.default_model_ref() if learned else None
+    ref = hooks.shipped_model_ref("high" if level == 9 else "default") if learned else None
+    if ref is None and learned:
+        ref = hooks.shipped_model_ref("default")
     if ref is None:
         return lambda modality: None
     wanted = {m for m in Modality
-              if any(c.applies_to(ChunkHint(modality=m)) for c in learned)}
+              if any(c.applies_to(ChunkHint(modality=m, model=ref)) for c in learned)}
     return lambda modality: ref if modality in wanted else None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+from dataclasses import dataclass
 from collections.abc import Callable, Sequence
 
 from ozarc.errors import EntryError, OzarcError
@@ -37,6 +38,32 @@ def default_split_hook() -> SplitHook:
     return _optional("ozarc.transforms", "split_for_archive") or identity_split
 
 
+@dataclass(frozen=True)
+class LearnedOnlySplit:
+    """The transforms' split, kept only where a learned codec codes one of its streams and
+    the result is smaller than the file kept whole (:mod:`entry_choice`).
+
+    Without a model, a PNG's pixels under zstd come out 1.3-1.6x larger than the PNG itself
+    (measured on the fixtures).  Picklable, so it travels to the worker processes.
+    """
+
+    learned: frozenset = frozenset()
+    coding: object | None = None  # entry_choice.EntryCoding; None = no size trial
+
+    def __call__(self, data: bytes) -> Split:
+        from ozarc.container.entry_choice import transform_pays, whole_file_split
+
+        split = default_split_hook()(data)
+        if split.transform_id == 0:
+            return split
+        main = split.streams[0].modality if split.streams else Modality.OTHER
+        if not any(s.modality in self.learned for s in split.streams):
+            return whole_file_split(data, main)
+        if self.coding is not None and not transform_pays(split, data, self.coding):
+            return whole_file_split(data, main)
+        return split
+
+
 def transform_name(transform_id: int) -> str:
     if transform_id == 0:
         return "identity"
@@ -61,11 +88,11 @@ def join_streams(name: str, transform_id: int, recipe: bytes, streams: Sequence[
                                f"({type(exc).__name__}: {exc})") from None
 
 
-def default_model_ref():
-    """The shipped default model reference, or None when no model is installed."""
+def shipped_model_ref(name: str = "default"):
+    """The reference of the shipped model ``name``, or None when it is not installed."""
     shipped = _optional("ozarc.model.registry", "shipped_models")
     try:
-        return shipped().get("default") if shipped else None
+        return shipped().get(name) if shipped else None
     except Exception:
         return None
 

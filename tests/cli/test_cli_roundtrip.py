@@ -67,3 +67,10 @@ def test_verbose_lists_each_member_once(tmp_path, monkeypatch, run_cli):
             assert f"tree/{rel}" in listed
     # -v also prints the per-modality summary (stderr), even when not on a terminal
     assert "bits/Byte" in result.err
+
+
+def test_create_is_silent_off_a_terminal(tmp_path, monkeypatch, run_cli):
+    monkeypatch.chdir(tmp_path)
+    make_sample_tree(tmp_path / "tree")
+    result = run_cli("c", "a.oz", "tree")
+    assert (result.rc, result.out, result.err) == (0, "", "")

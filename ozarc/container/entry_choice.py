@@ -1,0 +1,73 @@
+"""Per entry, keep a transform only if it codes smaller than the file kept whole.
+
+A PNG's pixels coded by a weak model, or by zstd, can take more room than the PNG itself.
+So a transformed split is coded here exactly as the writer will code it (same cut points,
+same candidates, same deterministic codecs) and compared with the file's own best classical
+coding; the smaller wins.  This runs in the worker that prepared the file.  It codes the
+winning streams twice (here and in the writer): the price of the guarantee for now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ozarc.codecs import ChunkHint, codec_by_name, encode_smallest
+from ozarc.container.chunking import chunk_geometry, cut_points
+from ozarc.container.compress import CompressJob, compress_chunk
+from ozarc.modality import Modality
+from ozarc.transforms.base import Split, Stream
+
+#: modalities whose streams are worth the trial (text transforms only strip a BOM or CRs)
+TRIAL_MODALITIES = frozenset({Modality.IMAGE_RGB, Modality.IMAGE_GRAY, Modality.SPEECH})
+
+
+@dataclass(frozen=True)
+class EntryCoding:
+    """How the writer codes chunks: what the trial must reproduce."""
+
+    level: int
+    codec_option: str
+    models: tuple = ()  # (modality, model reference) pairs for the learned codecs
+
+    def model_for(self, modality: int):
+        return dict(self.models).get(Modality(modality))
+
+
+def stream_cost(data: bytes, modality: int, geometry: tuple[int, ...], coding: EntryCoding) -> int:
+    """Bytes of payload the writer would produce for one stream coded in chunks of its own."""
+    total, start = 0, 0
+    for end in cut_points(data, modality, geometry):
+        job = CompressJob(0, data[start:end], int(modality),
+                          chunk_geometry(modality, geometry, start, end, len(data)),
+                          coding.level, coding.codec_option, coding.model_for(modality))
+        total += len(compress_chunk(job).payload)
+        start = end
+    return total
+
+
+def whole_file_cost(data: bytes, coding: EntryCoding) -> int:
+    """Payload bytes of the file kept whole (modality other: zstd or store per chunk)."""
+    zstd = [] if coding.codec_option == "store" else [codec_by_name("zstd")]
+    total, start = 0, 0
+    for end in cut_points(data, Modality.OTHER):
+        total += len(encode_smallest(data[start:end], zstd, ChunkHint(level=coding.level))[1])
+        start = end
+    return total
+
+
+def transform_pays(split: Split, data: bytes, coding: EntryCoding) -> bool:
+    """True when the split's streams plus its recipe code smaller than the whole file."""
+    if not any(s.modality in TRIAL_MODALITIES for s in split.streams):
+        return True
+    budget = whole_file_cost(data, coding)
+    cost = stream_cost(split.recipe, Modality.OTHER, (), coding)
+    for stream in split.streams:
+        if cost >= budget:
+            return False
+        cost += stream_cost(stream.data, stream.modality, stream.geometry, coding)
+    return cost < budget
+
+
+def whole_file_split(data: bytes, modality: Modality) -> Split:
+    keep = modality if modality == Modality.TEXT else Modality.OTHER
+    return Split(transform_id=0, recipe=b"", streams=(Stream(keep, data),))
