@@ -24,6 +24,7 @@ from ozarc.errors import CodecError
 from ozarc.modality import Modality
 from ozarc.model.tokenizers.image import patch_lengths
 from ozarc.model.tokenizers.speech import window_lengths
+from ozarc.container.varint import encode_uvarint
 
 FORMAT_VERSION = 1
 IMAGE_CHANNELS = {Modality.IMAGE_RGB: 3, Modality.IMAGE_GRAY: 1}
@@ -31,20 +32,6 @@ IMAGE_CHANNELS = {Modality.IMAGE_RGB: 3, Modality.IMAGE_GRAY: 1}
 #: model state per byte of the chunk; the writer uses 1024 for both.
 MIN_WINDOW, MAX_WINDOW = 256, 1 << 20
 MIN_BLOCK_TOKENS, MAX_BLOCK_TOKENS = 64, 1 << 16
-
-
-def write_varint(value: int) -> bytes:
-    if value < 0:
-        raise ValueError("varints are unsigned")
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
 
 
 def read_varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -71,7 +58,7 @@ class PayloadHeader:
 
     def to_bytes(self) -> bytes:
         fields = (self.version, int(self.modality)) + tuple(self.geometry)
-        return b"".join(write_varint(v) for v in fields)
+        return b"".join(encode_uvarint(v) for v in fields)
 
     def lane_lengths(self, raw_length: int) -> list[int]:
         """Sequence lengths implied by the geometry; CodecError if they cannot be ``raw_length``."""

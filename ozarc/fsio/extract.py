@@ -212,12 +212,7 @@ def _make_hardlink(reader: Reader, root_fd: int, record: EntryRecord, overwrite:
     target_fd, target_base = _parent(root_fd, target)
     parent_fd, base = _parent(root_fd, name)
     try:
-        _check_free(parent_fd, base, name, overwrite)
-        if overwrite:
-            try:
-                os.unlink(base, dir_fd=parent_fd)
-            except FileNotFoundError:
-                pass
+        _make_room(parent_fd, base, name, overwrite)
         os.link(target_base, base, src_dir_fd=target_fd, dst_dir_fd=parent_fd,
                 follow_symlinks=False)
     finally:
@@ -225,17 +220,22 @@ def _make_hardlink(reader: Reader, root_fd: int, record: EntryRecord, overwrite:
         os.close(target_fd)
 
 
+def _make_room(parent_fd: int, base: str, name: str, overwrite: bool) -> None:
+    """Refuse an existing entry unless ``overwrite``; then remove it for a link to take its place."""
+    _check_free(parent_fd, base, name, overwrite)
+    if overwrite:
+        try:
+            os.unlink(base, dir_fd=parent_fd)
+        except FileNotFoundError:
+            pass
+
+
 def _make_symlink(root_fd: int, record: EntryRecord, overwrite: bool) -> None:
     name, target = entry_name(record), os.fsdecode(record.link_target)
     check_symlink_target(name, target)
     parent_fd, base = _parent(root_fd, name)
     try:
-        _check_free(parent_fd, base, name, overwrite)
-        if overwrite:
-            try:
-                os.unlink(base, dir_fd=parent_fd)
-            except FileNotFoundError:
-                pass
+        _make_room(parent_fd, base, name, overwrite)
         os.symlink(target, base, dir_fd=parent_fd)
         restore_symlink_time(parent_fd, base, record.mtime_ns)
     finally:

@@ -3,7 +3,8 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ozarc.entropy.payload import FORMAT_VERSION, PayloadHeader, read_varint, write_varint
+from ozarc.container.varint import encode_uvarint as write_varint
+from ozarc.entropy.payload import FORMAT_VERSION, PayloadHeader, read_varint
 from ozarc.errors import CodecError
 from ozarc.modality import Modality
 
