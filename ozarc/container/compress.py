@@ -54,6 +54,8 @@ class CompressJob:
     level: int
     codec_option: str
     model: object | None = None
+    #: (codec_id, model, payload) already chosen by the entry trial (entry_choice): reused as is
+    precoded: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,10 @@ def compress_chunk(job: CompressJob) -> CompressResult:
     fails (CodecError when its self-check fails, or any bug) only loses this chunk, and the
     failure is reported rather than aborting the archive.
     """
+    if job.precoded is not None:
+        codec_id, model, payload = job.precoded
+        return CompressResult(job.chunk_no, codec_id, model, len(job.data), check8(job.data),
+                              payload)
     hint = ChunkHint(modality=Modality.from_code(job.modality), level=job.level,
                      geometry=job.geometry, model=job.model)
     candidates = candidates_for(hint, job.codec_option)

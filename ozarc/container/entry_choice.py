@@ -3,8 +3,8 @@
 A PNG's pixels coded by a weak model, or by zstd, can take more room than the PNG itself.
 So a transformed split is coded here exactly as the writer will code it (same cut points,
 same candidates, same deterministic codecs) and compared with the file's own best classical
-coding; the smaller wins.  This runs in the worker that prepared the file.  It codes the
-winning streams twice (here and in the writer): the price of the guarantee for now.
+coding; the smaller wins.  This runs in the worker that prepared the file, and the chunks
+it coded travel with the split (:class:`CodedSplit`) so the writer does not code them again.
 """
 
 from __future__ import annotations
@@ -33,16 +33,26 @@ class EntryCoding:
         return dict(self.models).get(Modality(modality))
 
 
-def stream_cost(data: bytes, modality: int, geometry: tuple[int, ...], coding: EntryCoding) -> int:
-    """Bytes of payload the writer would produce for one stream coded in chunks of its own."""
-    total, start = 0, 0
+@dataclass(frozen=True)
+class CodedSplit(Split):
+    """A split whose streams were already coded by the trial: ``coded[i]`` holds, for stream
+    ``i`` (in ``streams`` order), one (codec_id, model, payload) per chunk, or None."""
+
+    coded: tuple = ()
+
+
+def code_stream(data: bytes, modality: int, geometry: tuple[int, ...],
+                coding: EntryCoding) -> tuple[tuple, int]:
+    """The writer's coding of one stream in chunks of its own: (chunks, payload bytes)."""
+    chunks, start = [], 0
     for end in cut_points(data, modality, geometry):
         job = CompressJob(0, data[start:end], int(modality),
                           chunk_geometry(modality, geometry, start, end, len(data)),
                           coding.level, coding.codec_option, coding.model_for(modality))
-        total += len(compress_chunk(job).payload)
+        result = compress_chunk(job)
+        chunks.append((result.codec_id, result.model, result.payload))
         start = end
-    return total
+    return tuple(chunks), sum(len(c[2]) for c in chunks)
 
 
 def whole_file_cost(data: bytes, coding: EntryCoding) -> int:
@@ -55,17 +65,27 @@ def whole_file_cost(data: bytes, coding: EntryCoding) -> int:
     return total
 
 
-def transform_pays(split: Split, data: bytes, coding: EntryCoding) -> bool:
-    """True when the split's streams plus its recipe code smaller than the whole file."""
+def choose_split(split: Split, data: bytes, coding: EntryCoding) -> Split | None:
+    """The split (as a CodedSplit when the trial coded it) if its streams plus its recipe code
+    smaller than the whole file; None when the file should be kept whole."""
     if not any(s.modality in TRIAL_MODALITIES for s in split.streams):
-        return True
+        return split
     budget = whole_file_cost(data, coding)
-    cost = stream_cost(split.recipe, Modality.OTHER, (), coding)
+    cost = code_stream(split.recipe, Modality.OTHER, (), coding)[1]
+    coded = []
     for stream in split.streams:
         if cost >= budget:
-            return False
-        cost += stream_cost(stream.data, stream.modality, stream.geometry, coding)
-    return cost < budget
+            return None
+        chunks, size = code_stream(stream.data, stream.modality, stream.geometry, coding)
+        coded.append(chunks)
+        cost += size
+    if cost >= budget:
+        return None
+    return CodedSplit(split.transform_id, split.recipe, split.streams, tuple(coded))
+
+
+def transform_pays(split: Split, data: bytes, coding: EntryCoding) -> bool:
+    return choose_split(split, data, coding) is not None
 
 
 def whole_file_split(data: bytes, modality: Modality) -> Split:

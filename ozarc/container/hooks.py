@@ -51,7 +51,7 @@ class LearnedOnlySplit:
     coding: object | None = None  # entry_choice.EntryCoding; None = no size trial
 
     def __call__(self, data: bytes) -> Split:
-        from ozarc.container.entry_choice import transform_pays, whole_file_split
+        from ozarc.container.entry_choice import choose_split, whole_file_split
 
         split = default_split_hook()(data)
         if split.transform_id == 0:
@@ -59,9 +59,9 @@ class LearnedOnlySplit:
         main = split.streams[0].modality if split.streams else Modality.OTHER
         if not any(s.modality in self.learned for s in split.streams):
             return whole_file_split(data, main)
-        if self.coding is not None and not transform_pays(split, data, self.coding):
-            return whole_file_split(data, main)
-        return split
+        if self.coding is None:
+            return split
+        return choose_split(split, data, self.coding) or whole_file_split(data, main)
 
 
 def transform_name(transform_id: int) -> str:

@@ -67,6 +67,14 @@ def split_streams(split: Split) -> list[Stream]:
     return [Stream(Modality.OTHER, split.recipe)] + list(split.streams)
 
 
+def _coded_by_stream(split: Split, n_streams: int) -> list[tuple | None]:
+    """Per stored stream, the chunks the entry trial already coded (recipe: never), or None."""
+    coded = list(getattr(split, "coded", ()) or ())
+    out: list[tuple | None] = [None] * (n_streams - len(split.streams))
+    out += coded + [None] * (len(split.streams) - len(coded))
+    return out
+
+
 class LayoutPlanner:
     """Turns members into ordered actions; ``model_for(modality)`` gives a learned codec's model."""
 
@@ -81,19 +89,25 @@ class LayoutPlanner:
         #: content hash -> the first file with that content (finished record, or still pending)
         self._by_content: dict[bytes, EntryRecord | _PendingEntry] = {}
 
-    def _job(self, data: bytes, modality: int, geometry: tuple[int, ...]) -> CompressJob:
+    def _job(self, data: bytes, modality: int, geometry: tuple[int, ...],
+             precoded: tuple | None = None) -> CompressJob:
         job = CompressJob(self.next_chunk_no, data, int(modality), tuple(geometry), self.level,
-                          self.codec_option, self.model_for(int(modality)))
+                          self.codec_option, self.model_for(int(modality)), precoded)
         self.next_chunk_no += 1
         return job
 
     def own_chunks(self, data: bytes, modality: int, geometry: tuple[int, ...], label: str,
-                   progress: bool) -> tuple[list[ChunkAction], list[Extent]]:
-        """Cut one stream into chunks of its own."""
+                   progress: bool, precoded: tuple | None = None
+                   ) -> tuple[list[ChunkAction], list[Extent]]:
+        """Cut one stream into chunks of its own (``precoded``: their coding, one per chunk)."""
         actions, extents, start = [], [], 0
-        for end in cut_points(data, modality, geometry):
+        ends = cut_points(data, modality, geometry)
+        if precoded is not None and len(precoded) != len(ends):
+            precoded = None  # not cut as the trial assumed: code afresh
+        for number, end in enumerate(ends):
             hint_geometry = chunk_geometry(modality, geometry, start, end, len(data))
-            job = self._job(data[start:end], modality, hint_geometry)
+            job = self._job(data[start:end], modality, hint_geometry,
+                            precoded[number] if precoded is not None else None)
             actions.append(ChunkAction(job, label, end - start if progress else 0))
             extents.append(Extent(job.chunk_no, 0, end - start))
             start = end
@@ -117,8 +131,9 @@ class LayoutPlanner:
         self._by_content[record.content_hash] = pending
         identity = split.transform_id == 0
         pending.progress_bytes = record.size
+        coded = _coded_by_stream(split, len(streams))
         for number, stream in enumerate(streams):
-            if packs_solid(stream.modality, len(stream.data)):
+            if coded[number] is None and packs_solid(stream.modality, len(stream.data)):
                 key = int(stream.modality)
                 buffer = self._solid.setdefault(key, SolidBuffer(stream.modality))
                 buffer.add((pending, number), stream.data)
@@ -126,7 +141,8 @@ class LayoutPlanner:
                 continue
             own_progress = identity and len(streams) == 1
             actions, extents = self.own_chunks(stream.data, stream.modality, stream.geometry,
-                                               record.name.decode("utf-8", "replace"), own_progress)
+                                               record.name.decode("utf-8", "replace"), own_progress,
+                                               coded[number])
             if own_progress:
                 pending.progress_bytes = 0
             pending.extents[number] = extents

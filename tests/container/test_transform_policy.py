@@ -9,7 +9,10 @@ from PIL import Image
 import ozarc
 from ozarc.codecs import registry
 from ozarc.codecs.base import Codec
-from ozarc.container.entry_choice import EntryCoding, transform_pays
+from ozarc.container.compress import compress_chunk
+from ozarc.container.entry_choice import CodedSplit, EntryCoding, transform_pays
+from ozarc.container.layout import LayoutPlanner
+from ozarc.container.records import EntryKind, EntryRecord
 from ozarc.container.hooks import LearnedOnlySplit
 from ozarc.errors import CodecError
 from ozarc.modality import Modality
@@ -101,3 +104,20 @@ def test_transform_dropped_when_pixels_code_larger_than_the_png():
     assert not transform_pays(_png_split(png), png, coding)
     split = LearnedOnlySplit(frozenset({Modality.IMAGE_RGB}), coding)(png)
     assert split.transform_id == 0 and split.streams[0].data == png
+
+
+def test_trial_coding_travels_to_the_writer(tiny_image_codec):
+    """A kept transform's chunks are coded once, in the trial; the writer reuses them."""
+    png = _png_bytes(4)
+    coding = EntryCoding(6, "auto", ((Modality.IMAGE_RGB, "model-ref"),))
+    split = LearnedOnlySplit(frozenset({Modality.IMAGE_RGB}), coding)(png)
+    assert isinstance(split, CodedSplit)
+    planner = LayoutPlanner(6, "auto", lambda modality: "model-ref")
+    record = EntryRecord(b"a.png", EntryKind.FILE, 0o644, 0, size=len(png),
+                         transform_id=split.transform_id, content_hash=b"h" * 32)
+    actions = list(planner.add_file(record, split)) + list(planner.finish())
+    image_jobs = [a.job for a in actions
+                  if a.job is not None and a.job.modality == Modality.IMAGE_RGB]
+    assert image_jobs and all(job.precoded is not None for job in image_jobs)
+    results = [compress_chunk(job) for job in image_jobs]
+    assert all(r.payload == b"tiny!" and r.codec_id == tiny_image_codec.codec_id for r in results)
