@@ -1,0 +1,73 @@
+"""Golden bitstreams: the committed small model + fixed inputs -> committed SHA-256 of the
+neural codec's payload bytes.  Together with the frequency-table vectors
+(tests/model/test_exact_golden.py) this pins the whole path from integers to bits: any change
+to the tokenizers, the coder, the payload header or the engine shows up here, and archives
+written before it would no longer decode.
+
+Regenerate (only for a deliberate, versioned change) with OZARC_REGEN_GOLDEN=1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ozarc.codecs import ChunkHint, codec_by_name
+from ozarc.modality import Modality
+from ozarc.model.exact import ExactModel
+
+VECTORS = Path(__file__).resolve().parents[2] / "spec" / "vectors"
+MODEL_FILE = VECTORS / "exact_small.ozm"
+GOLDEN_FILE = VECTORS / "neural_golden.json"
+REGEN = os.environ.get("OZARC_REGEN_GOLDEN") == "1"
+CODEC = codec_by_name("neural")
+
+
+def smooth_image(h: int, w: int, c: int, seed: int) -> bytes:
+    """Gradients plus a little noise: something the small model codes in fewer than 8 bits."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    planes = [(x * (k + 2) + y * (3 - k) + rng.integers(0, 4, (h, w))) % 256 for k in range(c)]
+    return np.stack(planes, axis=-1).astype(np.uint8).tobytes()
+
+
+def cases() -> list[tuple[str, Modality, tuple[int, ...], bytes]]:
+    tone = (np.sin(np.arange(1500) / 7.0) * 3000).astype("<i2").tobytes()
+    return [
+        ("rgb-33x20", Modality.IMAGE_RGB, (33, 20, 3), smooth_image(33, 20, 3, 1)),
+        ("gray-16x40", Modality.IMAGE_GRAY, (16, 40, 1), smooth_image(16, 40, 1, 2)),
+        ("speech-1500", Modality.SPEECH, (1,), tone),
+    ]
+
+
+@pytest.fixture(scope="module")
+def model() -> ExactModel:
+    return ExactModel.from_bytes(MODEL_FILE.read_bytes())
+
+
+@pytest.fixture(scope="module")
+def golden(model) -> dict:
+    if REGEN:
+        digests = {}
+        for name, modality, geometry, data in cases():
+            payload = CODEC.encode(data, ChunkHint(modality, geometry=geometry, model=model))
+            digests[name] = hashlib.sha256(payload).hexdigest()
+        GOLDEN_FILE.write_text(json.dumps({
+            "about": "tests/neural/test_neural_golden.py; regenerate with OZARC_REGEN_GOLDEN=1",
+            "model_sha256": model.sha256, "payload_sha256": digests}, indent=1) + "\n")
+    if not GOLDEN_FILE.exists():
+        pytest.fail("golden bitstreams missing: run with OZARC_REGEN_GOLDEN=1 once")
+    return json.loads(GOLDEN_FILE.read_text())
+
+
+@pytest.mark.parametrize("name, modality, geometry, data", cases(), ids=lambda v: str(v)[:12])
+def test_payload_bytes_match_golden_digest_and_decode(golden, model, name, modality, geometry, data):
+    assert model.sha256 == golden["model_sha256"]
+    payload = CODEC.encode(data, ChunkHint(modality, geometry=geometry, model=model))
+    assert hashlib.sha256(payload).hexdigest() == golden["payload_sha256"][name]
+    assert CODEC.decode(payload, len(data), model) == data
