@@ -56,7 +56,7 @@ def decode_file_header(data: bytes) -> int:
     if len(data) < FILE_HEADER_SIZE or data[:8] != FILE_MAGIC:
         raise ArchiveError("not an ozarc archive (bad magic bytes)")
     if check4(data[:12]) != data[12:16]:
-        raise ArchiveError("the archive's file header is damaged (try recover)")
+        raise ArchiveError("the archive's file header is damaged (try `ozarc x --recover`, or recover=True)")
     version, _flags = struct.unpack("<HH", data[8:12])
     if version > FORMAT_VERSION:
         raise FormatVersionError(
@@ -119,8 +119,8 @@ class Footer:
     def decode(cls, data: bytes) -> "Footer":
         if len(data) != FOOTER_SIZE or data[28:32] != FOOTER_MAGIC:
             raise ArchiveError("the archive's footer is missing or damaged: the archive may be "
-                               "truncated (try recover)")
+                               "truncated (try `ozarc x --recover`, or recover=True)")
         if check4(data[:24]) != data[24:28]:
-            raise ArchiveError("the archive's footer is damaged (try recover)")
+            raise ArchiveError("the archive's footer is damaged (try `ozarc x --recover`, or recover=True)")
         offset, length = struct.unpack("<QQ", data[:16])
         return cls(offset, length, data[16:24])

@@ -90,13 +90,13 @@ class Reader:
     def _index_from_footer(self) -> ArchiveIndex:
         decode_file_header(self._read_at(0, FILE_HEADER_SIZE))
         if self._size < FILE_HEADER_SIZE + FOOTER_SIZE:
-            raise ArchiveError("the archive is truncated: no footer (try recover)")
+            raise ArchiveError("the archive is truncated: no footer (try `ozarc x --recover`, or recover=True)")
         footer = Footer.decode(self._read_at(self._size - FOOTER_SIZE, FOOTER_SIZE))
         if footer.index_offset + footer.index_length != self._size - FOOTER_SIZE:
-            raise ArchiveError("the archive's footer does not point at its index (try recover)")
+            raise ArchiveError("the archive's footer does not point at its index (try `ozarc x --recover`, or recover=True)")
         frame = self._read_at(footer.index_offset, footer.index_length)
         if check8(frame) != footer.index_check:
-            raise ArchiveError("the archive's index is damaged (try recover)")
+            raise ArchiveError("the archive's index is damaged (try `ozarc x --recover`, or recover=True)")
         try:
             header = parse_frame_header(frame, "index")
             if header.record_type != RecordType.INDEX or header.frame_len != len(frame):
@@ -104,7 +104,7 @@ class Reader:
             limit = min(MAX_INDEX_RAW, max(16 << 20, 64 * self._size))
             return ArchiveIndex.decode_body(check_frame(frame, header, "index"), limit=limit)
         except OzarcError as exc:
-            raise ArchiveError(f"the archive's index is damaged ({exc}); try recover") from None
+            raise ArchiveError(f"the archive's index is damaged ({exc}); try `ozarc x --recover`, or recover=True") from None
 
     def close(self) -> None:
         self._file.close()
