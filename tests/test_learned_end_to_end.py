@@ -28,7 +28,7 @@ def mixed_tree(tmp_path_factory):
     y, x = np.mgrid[0:48, 0:64]
     pixels = np.stack([(x * 2 + y) % 256, (y * 3) % 256, (x + 2 * y) % 256], -1)
     pixels = np.clip(pixels + rng.integers(-2, 3, pixels.shape), 0, 255).astype(np.uint8)
-    Image.fromarray(pixels, "RGB").save(tree / "photo.png", compress_level=6)
+    Image.fromarray(pixels, "RGB").save(tree / "photo.png", compress_level=7)
     t = np.arange(16000) / 16000
     tone = 4000 * np.sin(2 * np.pi * 220 * t) + rng.normal(0, 200, t.size)
     soundfile.write(tree / "voice.wav", tone.astype(np.int16), 16000, subtype="PCM_16")
@@ -39,8 +39,8 @@ def mixed_tree(tmp_path_factory):
 
 def test_mixed_folder_round_trips_with_learned_codecs(mixed_tree, monkeypatch):
     monkeypatch.chdir(mixed_tree)
-    ozarc.create("learned.oz", ["mix"], jobs=1, level=6)
-    ozarc.create("zstd.oz", ["mix"], jobs=1, level=6, codec="zstd")
+    ozarc.create("learned.oz", ["mix"], jobs=1, level=7)
+    ozarc.create("zstd.oz", ["mix"], jobs=1, level=7, codec="zstd")
     with ozarc.open("learned.oz") as learned, ozarc.open("zstd.oz") as plain:
         infos = {i.name: i for i in learned.entries() if i.kind == "file"}
         plain_sizes = {i.name: i.stored_size for i in plain.entries() if i.kind == "file"}

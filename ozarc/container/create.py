@@ -136,7 +136,7 @@ def _label(action: Action) -> str:
 
 #: ``auto`` brings in the learned codecs from this level up; below it only zstd and store
 #: compete (the learned codecs cost CPU seconds per megabyte).
-LEARNED_MIN_LEVEL = 4
+LEARNED_MIN_LEVEL = 7
 
 
 def _model_chooser(codec_option: str, level: int):

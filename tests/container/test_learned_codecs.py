@@ -69,7 +69,7 @@ def test_model_table_and_references(tmp_path, monkeypatch, fake_learned):
     text = b"abcdef" * 5000
     (tmp_path / "t" / "doubled.txt").write_bytes(text)
     (tmp_path / "t" / "data.bin").write_bytes(bytes(range(256)) * 400)
-    ozarc.create("m.oz", ["t"], jobs=1, codec="auto")
+    ozarc.create("m.oz", ["t"], jobs=1, codec="auto", level=7)
     with ozarc.open("m.oz") as reader:
         index = reader._reader.index
         assert [(m.name, m.sha256.hex()) for m in index.models] == [(REF.name, REF.sha256)]
@@ -86,7 +86,7 @@ def test_missing_model_fails_only_its_entries(tmp_path, monkeypatch, fake_learne
     (tmp_path / "t").mkdir()
     (tmp_path / "t" / "doubled.txt").write_bytes(b"xyzxyz" * 5000)
     (tmp_path / "t" / "other.bin").write_bytes(bytes(range(256)) * 4)
-    ozarc.create("m.oz", ["t"], jobs=1)
+    ozarc.create("m.oz", ["t"], jobs=1, level=7)
     monkeypatch.setattr(hooks, "load_model", lambda sha, name: (_ for _ in ()).throw(
         ModelNotFoundError(f"model {name} ({sha[:12]}) is not installed")))
     with ozarc.open("m.oz") as reader:
@@ -109,8 +109,20 @@ def test_learned_chunks_are_decoded_in_batches(tmp_path, monkeypatch, fake_learn
     (tmp_path / "t").mkdir()
     text = b"abcdef" * 500_000  # 3 MB: three 1 MiB chunks
     (tmp_path / "t" / "long.txt").write_bytes(text)
-    ozarc.create("m.oz", ["t"], jobs=1)
+    ozarc.create("m.oz", ["t"], jobs=1, level=7)
     with ozarc.open("m.oz") as reader:
         assert reader.getentry("t/long.txt").codecs == ("test-xor",)
         assert reader.read("t/long.txt") == text
     assert calls == [3]
+
+
+@pytest.mark.parametrize("codec, level, learned", [
+    ("auto", 6, False), ("auto", 7, True), ("auto", 9, True), ("zstd", 9, False),
+    ("store", 9, False), ("test-xor", 1, True),
+])
+def test_levels_and_codec_options_decide_when_models_are_used(fake_learned, codec, level, learned):
+    from ozarc.container.create import _model_chooser
+
+    chooser = _model_chooser(codec, level)
+    assert (chooser(Modality.TEXT) == REF) is learned
+    assert chooser(Modality.OTHER) is None
