@@ -63,6 +63,7 @@ def test_file_with_wrong_content_is_not_taken_for_the_model(model_dir):
         load_model(ref)
 
 
-def test_manifest_entry_without_file_is_ignored(model_dir):
+def test_manifest_entry_without_file_is_ignored(model_dir, monkeypatch):
+    monkeypatch.setattr(registry, "FILES_DIR", model_dir / "none")   # hide the shipped models
     (model_dir / registry.MANIFEST).write_text('{"default": {"file": "gone.ozm", "sha256": "x"}}')
     assert "default" not in shipped_models()
