@@ -28,7 +28,9 @@ def test_pcm16_fixture_round_trips_with_soundfile_samples(name):
     (stream,) = split.streams
     expected, _ = soundfile.read(io.BytesIO(data), dtype="int16", always_2d=True)
     assert stream.modality is Modality.SPEECH and stream.geometry == (expected.shape[1],)
-    assert np.array_equal(np.frombuffer(stream.data, "<i2").reshape(expected.shape), expected)
+    # the channels one after the other (tools/wav_layout.py measured that layout smaller)
+    planar = np.frombuffer(stream.data, "<i2").reshape(expected.shape[1], -1)
+    assert np.array_equal(planar.T, expected)
 
 
 def test_24_bit_wav_falls_back_to_identity():
@@ -45,7 +47,29 @@ def test_soundfile_wavs_round_trip_with_soundfile_samples(channels, frames, rate
     data = buf.getvalue()
     split = round_trip(data)
     assert split.transform_id == WavTransform.transform_id
-    assert np.array_equal(np.frombuffer(split.streams[0].data, "<i2").reshape(-1, channels), samples)
+    planar = np.frombuffer(split.streams[0].data, "<i2").reshape(channels, -1)
+    assert np.array_equal(planar.T, samples)
+
+
+@settings(max_examples=20, deadline=None)
+@given(channels=st.integers(1, 4), frames=st.integers(0, 50), seed=st.integers(0, 99))
+def test_version_1_recipes_with_interleaved_streams_still_join(channels, frames, seed):
+    """Archives written before the planar layout hold recipe version 1 and interleaved frames."""
+    samples = np.random.default_rng(seed).integers(-32768, 32768, (frames, channels)).astype(np.int16)
+    buf = io.BytesIO()
+    soundfile.write(buf, samples, 16000, subtype="PCM_16", format="WAV")
+    data = buf.getvalue()
+    split = WavTransform().split(data)
+    assert split.recipe[0] == 2
+    old_recipe = bytes([1]) + split.recipe[1:]
+    assert WavTransform().join(old_recipe, [samples.astype("<i2").tobytes()]) == data
+
+
+def test_unknown_recipe_version_is_refused():
+    data = media("soundfile_stereo16.wav")[0].read_bytes()
+    split = WavTransform().split(data)
+    with pytest.raises(TransformError, match="version 9"):
+        WavTransform().join(bytes([9]) + split.recipe[1:], [s.data for s in split.streams])
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:
@@ -85,7 +109,7 @@ def test_generated_wavs_round_trip_and_keep_samples(channels, frames, extensible
     data = _wav(samples.tobytes(), channels, extensible, before, after, junk)
     split = round_trip(data)
     assert split.transform_id == WavTransform.transform_id
-    assert split.streams[0].data == samples.tobytes()
+    assert split.streams[0].data == np.ascontiguousarray(samples.T).tobytes()
     assert split.streams[0].geometry == (channels,)
 
 
