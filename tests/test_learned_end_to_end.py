@@ -32,6 +32,9 @@ def mixed_tree(tmp_path_factory):
     t = np.arange(16000) / 16000
     tone = 4000 * np.sin(2 * np.pi * 220 * t) + rng.normal(0, 200, t.size)
     soundfile.write(tree / "voice.wav", tone.astype(np.int16), 16000, subtype="PCM_16")
+    half = tone[:8000]
+    stereo = np.stack([half, 0.7 * np.roll(half, 7)], axis=1).astype(np.int16)
+    soundfile.write(tree / "stereo.wav", stereo, 16000, subtype="PCM_16")
     (tree / "notes.txt").write_text(PROSE * 20)
     (tree / "blob.bin").write_bytes(rng.bytes(3000))
     return root
@@ -53,6 +56,7 @@ def test_mixed_folder_round_trips_with_learned_codecs(mixed_tree, monkeypatch):
     assert (mixed_tree / "learned.oz").stat().st_size <= (mixed_tree / "zstd.oz").stat().st_size + 64
     # the WAV and the PNG keep their format transform only where the model made them smaller
     assert infos["mix/voice.wav"].modality in ("speech", "other")
+    assert infos["mix/stereo.wav"].modality in ("speech", "other")
     assert infos["mix/notes.txt"].modality == "text"
     assert any("neural" in info.codecs for info in infos.values()), infos
     assert "neural" not in infos["mix/blob.bin"].codecs

@@ -270,14 +270,22 @@ def _first_chunk(record: EntryRecord) -> int:
     return min((e.chunk_no for s in record.streams for e in s.extents), default=-1)
 
 
-def plan_batches(files: list[EntryRecord], n_batches: int) -> list[list[EntryRecord]]:
-    """Split files into about ``n_batches`` runs of similar size, never splitting a chunk."""
+def plan_batches(files: list[EntryRecord], n_batches: int,
+                 costly=lambda chunk_no: True) -> list[list[EntryRecord]]:
+    """Split files into about ``n_batches`` runs of similar size, never splitting a costly
+    chunk between two batches (each worker would decode it).
+
+    ``costly(chunk_no)``: whether decoding that chunk twice would matter (learned codecs).
+    Cheap chunks may be shared: the transforms' recipes of many files sit together in one
+    small solid zstd chunk written late in the archive, and if it counted, no file after the
+    first could start a new batch and one worker would do everything.
+    """
     ordered = sorted(files, key=_first_chunk)
     total = sum(max(r.size, 1) for r in ordered)
     goal = max(1, total // max(1, n_batches))
     batches, current, size, last_chunk = [], [], 0, -1
     for record in ordered:
-        chunks = [e.chunk_no for s in record.streams for e in s.extents]
+        chunks = [e.chunk_no for s in record.streams for e in s.extents if costly(e.chunk_no)]
         if current and size >= goal and (not chunks or min(chunks) > last_chunk):
             batches.append(current)
             current, size = [], 0
@@ -337,7 +345,8 @@ def _extract_files(reader, dest_dir, root_fd, files, overwrite, jobs, report, pr
         finally:
             dirs.close()
         return
-    batches = plan_batches(files, 4 * jobs)
+    batches = plan_batches(files, 4 * jobs, costly=lambda n: getattr(
+        _codec_or_none(reader, n), "uses_model", False))
     executor = make_executor(jobs)
     try:
         futures = [executor.submit(_extract_batch, reader.path, reader.index,

@@ -87,3 +87,11 @@ def test_tree_mode_compares_archives(tiny_sets, tmp_path, capsys):
         assert row["roundtrip_ok"] is True, row
         assert row["files"] == 2
     assert "files/s" in report
+
+
+def test_ozarc_rows_say_when_they_ran_with_several_workers():
+    """The report's speeds are single-process unless the row names its -j."""
+    from tools.bench.measure import Config
+
+    assert Config.ozarc(7, "auto").name == "ozarc -l 7 --codec auto"
+    assert Config.ozarc(7, "auto", 2).name == "ozarc -l 7 --codec auto -j2"

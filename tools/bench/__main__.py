@@ -3,7 +3,8 @@
 Examples::
 
     python -m tools.bench --runs 3 --json bench.json --plot bench.png
-    python -m tools.bench my/folder --levels 9 --codecs auto --baselines-only
+    python -m tools.bench my/folder --levels 9 --codecs auto
+    python -m tools.bench --no-ozarc                  # baselines only
     python -m tools.bench --tree /work/shared/bench --small-files 10000
 """
 

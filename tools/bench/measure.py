@@ -32,7 +32,8 @@ class Config:
 
     @classmethod
     def ozarc(cls, level: int, codec: str, jobs: int = 1) -> "Config":
-        return cls("ozarc", f"ozarc -l {level} --codec {codec}", level, codec, jobs)
+        name = f"ozarc -l {level} --codec {codec}" + (f" -j{jobs}" if jobs > 1 else "")
+        return cls("ozarc", name, level, codec, jobs)
 
 
 @dataclass
