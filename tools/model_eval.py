@@ -1,0 +1,109 @@
+"""The shipped model alone on a folder: exact code length in bits per byte, per file and total.
+
+Why: the archive keeps per chunk the smallest of the model, zstd and store, and keeps an
+image or WAV transform only where it pays, so archive figures hide how close the model is.
+This tool measures the model itself: each file's pixels (any image Pillow decodes, as 8-bit
+RGB or gray), speech samples (16-bit WAV, channels one after the other as the WAV transform
+hands them over) or text bytes are cut into the neural codec's sequences, and the exact
+engine's frequency tables give -sum log2(f / 2**16) bits -- what the rANS coder writes, less
+4 bytes of coder state per sequence (counted too).  Bits/Byte is per byte of raw pixels /
+PCM / text, the same denominator as the benchmark's raw-pixel column.
+
+    python tools/model_eval.py /work/shared/bench/speech/librispeech --jobs 2
+    python tools/model_eval.py /tmp/kodak-ppm --kind image --limit 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ozarc.modality import Modality  # noqa: E402
+
+STATE_BYTES = 4       # per sequence: the final rANS state (ozarc/entropy)
+TABLE_ENTRIES = 1 << 22   # frequency-table entries per engine call (memory bound)
+
+
+def sequences_of(path: str, kind: str, model) -> tuple[Modality, list[np.ndarray], int]:
+    """(modality, symbol sequences, raw bytes) of one file, as the neural codec cuts them."""
+    from ozarc.codecs.neural import TEXT_BLOCK_TOKENS, _tokenizer
+    from ozarc.model.tokenizers import image, speech, text
+
+    data = Path(path).read_bytes()
+    if kind == "image":
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as im:
+            gray = im.mode in ("L", "LA", "I;16", "I")
+            pixels = np.asarray(im.convert("L" if gray else "RGB"))
+        h, w = pixels.shape[:2]
+        c = 1 if gray else 3
+        seqs = image.image_to_sequences(pixels.tobytes(), h, w, c)
+        return (Modality.IMAGE_GRAY if gray else Modality.IMAGE_RGB), seqs, pixels.size
+    if kind == "speech":
+        import soundfile
+
+        frames, _ = soundfile.read(io.BytesIO(data), dtype="int16", always_2d=True)
+        pcm = np.ascontiguousarray(frames.T).astype("<i2").tobytes()
+        return Modality.SPEECH, speech.pcm_to_sequences(pcm, speech.WINDOW), len(pcm)
+    seqs = text.text_to_sequences(data, _tokenizer(model), TEXT_BLOCK_TOKENS)
+    return Modality.TEXT, seqs, len(data)
+
+
+def file_bits(job: tuple[str, str, str]) -> tuple[str, float, int]:
+    path, kind, model_name = job
+    from ozarc.model.registry import load_model
+
+    model = load_model(model_name)
+    modality, seqs, raw = sequences_of(path, kind, model)
+    bits = 8.0 * STATE_BYTES * len(seqs)
+    by_length: dict[int, list[np.ndarray]] = {}
+    for s in seqs:
+        by_length.setdefault(len(s), []).append(np.asarray(s, dtype=np.int64))
+    n_symbols = model.n_symbols(modality)
+    for length, group in by_length.items():
+        lanes = max(1, TABLE_ENTRIES // max(1, length * n_symbols))
+        for lo in range(0, len(group), lanes):
+            symbols = np.stack(group[lo:lo + lanes])
+            tables = model.sequence_freqs(modality, symbols)
+            f = np.take_along_axis(tables, symbols[..., None], -1)[..., 0]
+            bits += float(-np.log2(f / 65536.0).sum())
+    return path, bits, raw
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--kind", choices=["image", "speech", "text"])
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--limit", type=int, default=0, help="first N files only")
+    args = parser.parse_args(argv)
+    from tools.bench.sets import discover
+
+    bench_set = discover(args.folder, args.kind)
+    files = list(bench_set.files[: args.limit or None])
+    jobs = [(f, bench_set.kind, args.model) for f in files]
+    total_bits, total_raw = 0.0, 0
+    print(f"| file | raw bytes | bits/Byte |  ({bench_set.kind}, model {args.model})")
+    print("|---|---|---|")
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for path, bits, raw in pool.map(file_bits, jobs):
+            total_bits += bits
+            total_raw += raw
+            print(f"| {os.path.relpath(path, bench_set.root)} | {raw:,} | {bits / raw:.3f} |",
+                  flush=True)
+    print(f"| **all {len(files)} files** | {total_raw:,} | **{total_bits / max(total_raw, 1):.3f}** |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
