@@ -228,3 +228,19 @@ def test_lane_shards_on_threads_give_identical_tables(model):
     assert len(threaded._shards(200)) == 3
     assert np.array_equal(threaded.sequence_freqs(IMAGE, symbols), expected)
     assert np.array_equal(step_tables(threaded, IMAGE, symbols), expected)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_dense_and_routed_experts_give_the_same_tables(backend, monkeypatch):
+    """Small calls run every expert densely (block.DENSE_EXPERTS_MAX_ROWS), large ones gather
+    the routed rows per expert: the integers must not depend on which form ran."""
+    from ozarc.model.exact import block
+
+    model = small_model(3, backend=backend)
+    assert model.config.moe_v and model.config.moe_ffn
+    symbols = np.random.default_rng(5).integers(0, 256, (5, 40))
+    monkeypatch.setattr(block, "DENSE_EXPERTS_MAX_ROWS", 0)
+    routed = model.sequence_freqs(Modality.IMAGE_RGB, symbols)
+    monkeypatch.setattr(block, "DENSE_EXPERTS_MAX_ROWS", 1 << 30)
+    dense = model.sequence_freqs(Modality.IMAGE_RGB, symbols)
+    assert np.array_equal(routed, dense)

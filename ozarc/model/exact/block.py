@@ -58,6 +58,8 @@ class IntBlock:
     ffn_router: QuantLinear | None
     ffn_key_experts: list[QuantLinear] | None
     ffn_value_experts: list | None          # each expert's columns of ffn_value.w
+    value_all: QuantLinear | None = None    # the value experts stacked: [C, E*C]
+    ffn_key_all: QuantLinear | None = None  # the FFN key experts stacked: [C, E*hidden]
 
 
 @dataclass
@@ -113,10 +115,25 @@ def block_forward(be, p: IntBlock, x, state: LayerState, v_first, cfg, sig_tab):
     return x, v_first
 
 
+#: Routed layers run every expert on every row (weight 0 where unrouted) when a call has at
+#: most this many rows: small calls (the decoder's steps over few lanes) are bound by the
+#: number of numpy calls, not by arithmetic, and one wide matmul replaces a gather, a product
+#: and a scatter per expert.  Both forms give the same integers (unrouted terms are exact 0s).
+DENSE_EXPERTS_MAX_ROWS = 32
+
+
+def _dense_experts(rows: int) -> bool:
+    return rows <= DENSE_EXPERTS_MAX_ROWS
+
+
 def _value(be, p: IntBlock, z_v, cfg, sig_tab):
     if p.value_router is None:
         return linear(be, z_v, p.value)
     weights = route(be, linear(be, z_v, p.value_router), cfg.top_k, sig_tab)
+    lead = z_v.shape[:-1]
+    if p.value_all is not None and _dense_experts(_rows(lead)):
+        outs = linear(be, z_v, p.value_all).reshape(*lead, weights.shape[-1], cfg.width)
+        return be.sum(outs * weights[..., None], axis=-2) >> ACT_BITS
 
     def expert(e, z):
         return linear(be, z, p.value_experts[e])
@@ -129,6 +146,12 @@ def _ffn(be, p: IntBlock, z2, cfg, sig_tab):
         h = be.maximum(linear(be, z2, p.ffn_key), 0)
         return linear(be, be.clip((h * h) >> ACT_BITS, 0, ACT_MAX), p.ffn_value)
     weights = route(be, linear(be, z2, p.ffn_router), cfg.top_k, sig_tab)
+    lead = z2.shape[:-1]
+    if p.ffn_key_all is not None and _dense_experts(_rows(lead)):
+        h = be.maximum(linear(be, z2, p.ffn_key_all), 0)
+        h = be.clip((h * h) >> ACT_BITS, 0, ACT_MAX).reshape(*lead, weights.shape[-1], -1)
+        h = ((h * weights[..., None]) >> ACT_BITS).reshape(*lead, -1)
+        return linear(be, h, p.ffn_value)
 
     def expert(e, z, w):
         h = be.maximum(linear(be, z, p.ffn_key_experts[e]), 0)
@@ -137,6 +160,13 @@ def _ffn(be, p: IntBlock, z2, cfg, sig_tab):
 
     acc = _routed(be, z2, weights, expert, cfg.width, pass_weight=True)
     return be.requantize(acc, p.ffn_value.mult, p.ffn_value.shift, ACT_MAX)
+
+
+def _rows(lead) -> int:
+    rows = 1
+    for n in lead:
+        rows *= int(n)
+    return rows
 
 
 def _routed(be, x, weights, expert, width: int, pass_weight: bool = False):

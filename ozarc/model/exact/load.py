@@ -47,6 +47,7 @@ def load_layers(be, ozm: OzmFile, cfg: ModelConfig):
             value=None if moe_v else lin(p + "att.value"),
             value_router=lin(p + "att.value.router") if moe_v else None,
             value_experts=experts(p + "att.value", cfg.width) if moe_v else None,
+            value_all=lin(p + "att.value") if moe_v else None,
             output=lin(p + "att.output"),
             lam=be.asarray(lam, dtype="float64"),
             v_mix=be.asarray(t[p + "att.v_mix"]), alpha=be.asarray(t[p + "att.alpha"]),
@@ -55,6 +56,7 @@ def load_layers(be, ozm: OzmFile, cfg: ModelConfig):
             ffn_value=lin(p + "ffn.value"),
             ffn_router=lin(p + "ffn.router") if moe_ffn else None,
             ffn_key_experts=experts(p + "ffn.key", hidden) if moe_ffn else None,
+            ffn_key_all=lin(p + "ffn.key") if moe_ffn else None,
             ffn_value_experts=[be.weights(ffn_value_q[:, e * hidden:(e + 1) * hidden])
                                for e in range(cfg.n_experts)] if moe_ffn else None))
     heads = {}
