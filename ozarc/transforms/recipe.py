@@ -70,11 +70,14 @@ class RecipeReader:
             raise TransformError("recipe is corrupt: list longer than the recipe")
         return [self.uint() for _ in range(n)]
 
-    def expect_version(self, supported: int, what: str) -> int:
+    def expect_version(self, supported: int | tuple[int, ...], what: str) -> int:
+        """The recipe's version byte, which must be ``supported`` (or one of them)."""
+        readable = supported if isinstance(supported, tuple) else (supported,)
         version = self.u8()
-        if version != supported:
+        if version not in readable:
+            shown = " or ".join(map(str, readable))
             raise TransformError(f"{what} recipe version {version} is not supported "
-                                 f"(this ozarc reads version {supported}); upgrade ozarc")
+                                 f"(this ozarc reads version {shown}); upgrade ozarc")
         return version
 
     def done(self) -> None:

@@ -6,9 +6,9 @@ holds them: measured with the shipped model on stereo made from LibriSpeech clip
 (tools/wav_layout.py, 5 pairs of 4 s), separate channels code in 4.53 bits/Byte where
 interleaved frames take 5.66 (correlated pairs 4.38-4.55 vs 5.23-5.58) -- each 1024-byte
 window then sees twice the history of one channel, and the byte model never has to jump
-between channels.  The recipe is the file minus the
-sample bytes: every header and chunk before ``data`` and everything after it (pad byte,
-LIST/fact chunks, trailing junk) verbatim.  Other sample formats raise TransformError.
+between channels.  The recipe is the file minus the sample bytes: every header and chunk
+before ``data`` and everything after it (pad byte, LIST/fact chunks, trailing junk)
+verbatim.  Other sample formats raise TransformError.
 
 Recipe version 1 (archives from before this choice) held the stream interleaved; join still
 reads it.
@@ -88,10 +88,7 @@ class WavTransform(Transform):
 
     def join(self, recipe: bytes, streams: Sequence[bytes]) -> bytes:
         r = RecipeReader(recipe)
-        version = r.u8()
-        if version not in READABLE_VERSIONS:
-            raise TransformError(f"WAV recipe version {version} is not supported (this ozarc "
-                                 f"reads versions {READABLE_VERSIONS}); upgrade ozarc")
+        version = r.expect_version(READABLE_VERSIONS, "WAV")
         channels = r.uint()
         head, tail = r.blob(), r.blob()
         r.done()

@@ -8,6 +8,7 @@ t.  Because every operation is exact, batching over T or over lanes changes noth
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ozarc.model.exact.fixed import ACT_BITS, ACT_MAX, RESID_MAX, RKV_MAX, STATE_MAX
@@ -122,8 +123,8 @@ def block_forward(be, p: IntBlock, x, state: LayerState, v_first, cfg, sig_tab):
 DENSE_EXPERTS_MAX_ROWS = 32
 
 
-def _dense_experts(rows: int) -> bool:
-    return rows <= DENSE_EXPERTS_MAX_ROWS
+def _dense_experts(lead) -> bool:
+    return math.prod(lead) <= DENSE_EXPERTS_MAX_ROWS
 
 
 def _value(be, p: IntBlock, z_v, cfg, sig_tab):
@@ -131,7 +132,7 @@ def _value(be, p: IntBlock, z_v, cfg, sig_tab):
         return linear(be, z_v, p.value)
     weights = route(be, linear(be, z_v, p.value_router), cfg.top_k, sig_tab)
     lead = z_v.shape[:-1]
-    if p.value_all is not None and _dense_experts(_rows(lead)):
+    if p.value_all is not None and _dense_experts(lead):
         outs = linear(be, z_v, p.value_all).reshape(*lead, weights.shape[-1], cfg.width)
         return be.sum(outs * weights[..., None], axis=-2) >> ACT_BITS
 
@@ -147,7 +148,7 @@ def _ffn(be, p: IntBlock, z2, cfg, sig_tab):
         return linear(be, be.clip((h * h) >> ACT_BITS, 0, ACT_MAX), p.ffn_value)
     weights = route(be, linear(be, z2, p.ffn_router), cfg.top_k, sig_tab)
     lead = z2.shape[:-1]
-    if p.ffn_key_all is not None and _dense_experts(_rows(lead)):
+    if p.ffn_key_all is not None and _dense_experts(lead):
         h = be.maximum(linear(be, z2, p.ffn_key_all), 0)
         h = be.clip((h * h) >> ACT_BITS, 0, ACT_MAX).reshape(*lead, weights.shape[-1], -1)
         h = ((h * weights[..., None]) >> ACT_BITS).reshape(*lead, -1)
@@ -160,13 +161,6 @@ def _ffn(be, p: IntBlock, z2, cfg, sig_tab):
 
     acc = _routed(be, z2, weights, expert, cfg.width, pass_weight=True)
     return be.requantize(acc, p.ffn_value.mult, p.ffn_value.shift, ACT_MAX)
-
-
-def _rows(lead) -> int:
-    rows = 1
-    for n in lead:
-        rows *= int(n)
-    return rows
 
 
 def _routed(be, x, weights, expert, width: int, pass_weight: bool = False):
