@@ -53,6 +53,11 @@ class LearnedOnlySplit:
     def __call__(self, data: bytes) -> Split:
         from ozarc.container.entry_choice import choose_split, whole_file_split
 
+        if not self.learned:
+            # No learned codec will code any stream, so every transform would be dropped
+            # below: skip the work (a PNG's zlib search costs ~0.4 s per photograph) and keep
+            # what the drop would leave, the file whole as text or other.
+            return whole_file_split(data, _text_or_other(data))
         split = default_split_hook()(data)
         if split.transform_id == 0:
             return split
@@ -62,6 +67,11 @@ class LearnedOnlySplit:
         if self.coding is None:
             return split
         return choose_split(split, data, self.coding) or whole_file_split(data, main)
+
+
+def _text_or_other(data: bytes) -> Modality:
+    is_text = _optional("ozarc.transforms.text", "is_text")
+    return Modality.TEXT if is_text is not None and is_text(data) else Modality.OTHER
 
 
 def transform_name(transform_id: int) -> str:
