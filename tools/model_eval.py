@@ -26,16 +26,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ozarc.entropy import STATE_BYTES  # noqa: E402
 from ozarc.modality import Modality  # noqa: E402
 
-STATE_BYTES = 4       # per sequence: the final rANS state (ozarc/entropy)
 TABLE_ENTRIES = 1 << 22   # frequency-table entries per engine call (memory bound)
 
 
 def sequences_of(path: str, kind: str, model) -> tuple[Modality, list[np.ndarray], int]:
-    """(modality, symbol sequences, raw bytes) of one file, as the neural codec cuts them."""
-    from ozarc.codecs.neural import TEXT_BLOCK_TOKENS, _tokenizer
-    from ozarc.model.tokenizers import image, speech, text
+    """(modality, symbol sequences, raw bytes) of one file, cut by the neural codec itself
+    (``ozarc.codecs.neural.tokenize``); speech is the WAV transform's stream."""
+    from ozarc.codecs import ChunkHint
+    from ozarc.codecs.neural import tokenize
+    from ozarc.transforms.wav import WavTransform
 
     data = Path(path).read_bytes()
     if kind == "image":
@@ -44,27 +46,22 @@ def sequences_of(path: str, kind: str, model) -> tuple[Modality, list[np.ndarray
         with Image.open(io.BytesIO(data)) as im:
             gray = im.mode in ("L", "LA", "I;16", "I")
             pixels = np.asarray(im.convert("L" if gray else "RGB"))
-        h, w = pixels.shape[:2]
-        c = 1 if gray else 3
-        seqs = image.image_to_sequences(pixels.tobytes(), h, w, c)
-        return (Modality.IMAGE_GRAY if gray else Modality.IMAGE_RGB), seqs, pixels.size
-    if kind == "speech":
-        import soundfile
-
-        frames, _ = soundfile.read(io.BytesIO(data), dtype="int16", always_2d=True)
-        pcm = np.ascontiguousarray(frames.T).astype("<i2").tobytes()
-        return Modality.SPEECH, speech.pcm_to_sequences(pcm, speech.WINDOW), len(pcm)
-    seqs = text.text_to_sequences(data, _tokenizer(model), TEXT_BLOCK_TOKENS)
-    return Modality.TEXT, seqs, len(data)
+        modality = Modality.IMAGE_GRAY if gray else Modality.IMAGE_RGB
+        raw, geometry = pixels.tobytes(), (*pixels.shape[:2], 1 if gray else 3)
+    elif kind == "speech":
+        (stream,) = WavTransform().split(data).streams
+        modality, raw, geometry = Modality.SPEECH, stream.data, stream.geometry
+    else:
+        modality, raw, geometry = Modality.TEXT, data, ()
+    _, seqs = tokenize(raw, ChunkHint(modality=modality, geometry=geometry), model)
+    return modality, seqs, len(raw)
 
 
-def file_bits(job: tuple[str, str, str]) -> tuple[str, float, int]:
-    path, kind, model_name = job
-    from ozarc.model.registry import load_model
-
-    model = load_model(model_name)
-    modality, seqs, raw = sequences_of(path, kind, model)
-    bits = 8.0 * STATE_BYTES * len(seqs)
+def code_length_bits(model, modality: Modality, seqs: list[np.ndarray],
+                     state_bytes: int = STATE_BYTES) -> float:
+    """Exact code length of ``seqs`` under the model's tables: -sum log2(f / 2**16), plus
+    ``state_bytes`` of final coder state per sequence."""
+    bits = 8.0 * state_bytes * len(seqs)
     by_length: dict[int, list[np.ndarray]] = {}
     for s in seqs:
         by_length.setdefault(len(s), []).append(np.asarray(s, dtype=np.int64))
@@ -75,8 +72,17 @@ def file_bits(job: tuple[str, str, str]) -> tuple[str, float, int]:
             symbols = np.stack(group[lo:lo + lanes])
             tables = model.sequence_freqs(modality, symbols)
             f = np.take_along_axis(tables, symbols[..., None], -1)[..., 0]
-            bits += float(-np.log2(f / 65536.0).sum())
-    return path, bits, raw
+            bits += float(-np.log2(f / float(1 << model.FREQ_BITS)).sum())
+    return bits
+
+
+def file_bits(job: tuple[str, str, str]) -> tuple[str, float, int]:
+    path, kind, model_name = job
+    from ozarc.model.registry import load_model
+
+    model = load_model(model_name)
+    modality, seqs, raw = sequences_of(path, kind, model)
+    return path, code_length_bits(model, modality, seqs), raw
 
 
 def main(argv=None) -> int:

@@ -29,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ozarc.modality import Modality  # noqa: E402
 from ozarc.model.registry import load_model  # noqa: E402
 from ozarc.model.tokenizers.speech import WINDOW, pcm_to_sequences  # noqa: E402
+from ozarc.transforms.wav import deinterleave  # noqa: E402
+from tools.model_eval import code_length_bits  # noqa: E402
 
 DELAY_SAMPLES = 7        # about 0.44 ms at 16 kHz: a 15 cm microphone spacing
 RIGHT_GAIN = 0.7
@@ -53,27 +55,15 @@ def independent_pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def code_bits(model, pcm: bytes) -> float:
-    """Exact code length in bits of ``pcm`` as 1024-byte windows of the speech model."""
-    seqs = pcm_to_sequences(pcm, WINDOW)
-    full = [s for s in seqs if len(s) == WINDOW]
-    bits = 0.0
-    for lo in range(0, len(full), 64):
-        symbols = np.stack(full[lo:lo + 64]).astype(np.int64)
-        tables = model.sequence_freqs(Modality.SPEECH, symbols)
-        f = np.take_along_axis(tables, symbols[..., None], -1)[..., 0]
-        bits += float(-np.log2(f / 65536.0).sum())
-    for s in seqs[len(full):]:
-        symbols = np.asarray(s, dtype=np.int64)[None]
-        tables = model.sequence_freqs(Modality.SPEECH, symbols)
-        f = np.take_along_axis(tables, symbols[..., None], -1)[..., 0]
-        bits += float(-np.log2(f / 65536.0).sum())
-    return bits
+    """Exact code length in bits of ``pcm`` as 1024-byte windows of the speech model (no coder
+    state counted: both layouts have the same number of windows)."""
+    return code_length_bits(model, Modality.SPEECH, pcm_to_sequences(pcm, WINDOW), state_bytes=0)
 
 
 def layouts(frames: np.ndarray) -> dict[str, bytes]:
     """frames [n, channels] int16 -> the candidate byte layouts."""
-    return {"interleaved": frames.astype("<i2").tobytes(),
-            "separate": np.ascontiguousarray(frames.T).astype("<i2").tobytes()}
+    interleaved = frames.astype("<i2").tobytes()
+    return {"interleaved": interleaved, "separate": deinterleave(interleaved, frames.shape[1])}
 
 
 def main(argv=None) -> int:
