@@ -320,10 +320,15 @@ def worth_a_pool(reader: Reader, files: list[EntryRecord], jobs: int) -> bool:
     if jobs == 1 or len(files) < 2:
         return False
     chunk_numbers = {e.chunk_no for r in files for s in r.streams for e in s.extents}
-    learned = any(getattr(_codec_or_none(reader, n), "uses_model", False) for n in chunk_numbers)
+    learned = any(_learned_chunk(reader, n) for n in chunk_numbers)
     total = sum(r.size for r in files)
     return learned or (total >= PARALLEL_MIN_BYTES * jobs
                        and total >= PARALLEL_MIN_FILE_SIZE * len(files))
+
+
+def _learned_chunk(reader: Reader, chunk_no: int) -> bool:
+    """Whether the chunk is coded by a learned codec (slow to decode)."""
+    return getattr(_codec_or_none(reader, chunk_no), "uses_model", False)
 
 
 def _codec_or_none(reader: Reader, chunk_no: int):
@@ -345,8 +350,7 @@ def _extract_files(reader, dest_dir, root_fd, files, overwrite, jobs, report, pr
         finally:
             dirs.close()
         return
-    batches = plan_batches(files, 4 * jobs, costly=lambda n: getattr(
-        _codec_or_none(reader, n), "uses_model", False))
+    batches = plan_batches(files, 4 * jobs, costly=lambda n: _learned_chunk(reader, n))
     executor = make_executor(jobs)
     try:
         futures = [executor.submit(_extract_batch, reader.path, reader.index,
