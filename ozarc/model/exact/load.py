@@ -29,8 +29,12 @@ def load_layers(be, ozm: OzmFile, cfg: ModelConfig):
     def norm(name, eps):
         return Norm(be.asarray(t[name + ".gamma"]), be.asarray(t[name + ".beta"]), eps)
 
-    def experts(name, size):
-        return [lin(name, slice(e * size, (e + 1) * size)) for e in range(cfg.n_experts)]
+    def experts(stacked: QuantLinear, size: int) -> list[QuantLinear]:
+        """Each expert as a view of the stacked matrix's columns (no second copy)."""
+        return [QuantLinear(stacked.w[:, e * size:(e + 1) * size],
+                            stacked.mult[e * size:(e + 1) * size],
+                            stacked.shift[e * size:(e + 1) * size], stacked.in_max)
+                for e in range(cfg.n_experts)]
 
     blocks = []
     for i in range(cfg.n_layers):
@@ -38,6 +42,8 @@ def load_layers(be, ozm: OzmFile, cfg: ModelConfig):
         moe_v, moe_ffn = p + "att.value.router.q" in t, p + "ffn.router.q" in t
         hidden = t[p + "ffn.key.q"].shape[0] // (cfg.n_experts if moe_ffn else 1)
         ffn_value_q = t[p + "ffn.value.q"]
+        value_all = lin(p + "att.value") if moe_v else None
+        ffn_key_all = lin(p + "ffn.key") if moe_ffn else None
         lam = t[p + "att.lam"].reshape(cfg.n_heads, cfg.head_size, 1) / float(1 << ACT_BITS)
         blocks.append(IntBlock(
             ln1=norm(p + "ln1", ln_eps), ln2=norm(p + "ln2", ln_eps), gn=norm(p + "att.gn", gn_eps),
@@ -46,8 +52,8 @@ def load_layers(be, ozm: OzmFile, cfg: ModelConfig):
             receptance=lin(p + "att.receptance"), key=lin(p + "att.key"),
             value=None if moe_v else lin(p + "att.value"),
             value_router=lin(p + "att.value.router") if moe_v else None,
-            value_experts=experts(p + "att.value", cfg.width) if moe_v else None,
-            value_all=lin(p + "att.value") if moe_v else None,
+            value_experts=experts(value_all, cfg.width) if moe_v else None,
+            value_all=value_all,
             output=lin(p + "att.output"),
             lam=be.asarray(lam, dtype="float64"),
             v_mix=be.asarray(t[p + "att.v_mix"]), alpha=be.asarray(t[p + "att.alpha"]),
@@ -55,8 +61,8 @@ def load_layers(be, ozm: OzmFile, cfg: ModelConfig):
             ffn_key=None if moe_ffn else lin(p + "ffn.key"),
             ffn_value=lin(p + "ffn.value"),
             ffn_router=lin(p + "ffn.router") if moe_ffn else None,
-            ffn_key_experts=experts(p + "ffn.key", hidden) if moe_ffn else None,
-            ffn_key_all=lin(p + "ffn.key") if moe_ffn else None,
+            ffn_key_experts=experts(ffn_key_all, hidden) if moe_ffn else None,
+            ffn_key_all=ffn_key_all,
             ffn_value_experts=[be.weights(ffn_value_q[:, e * hidden:(e + 1) * hidden])
                                for e in range(cfg.n_experts)] if moe_ffn else None))
     heads = {}
