@@ -41,7 +41,7 @@ def load_layers(be, ozm: OzmFile, cfg: ModelConfig):
         p = f"blocks.{i}."
         moe_v, moe_ffn = p + "att.value.router.q" in t, p + "ffn.router.q" in t
         hidden = t[p + "ffn.key.q"].shape[0] // (cfg.n_experts if moe_ffn else 1)
-        ffn_value_q = t[p + "ffn.value.q"]
+        ffn_value = lin(p + "ffn.value")
         value_all = lin(p + "att.value") if moe_v else None
         ffn_key_all = lin(p + "ffn.key") if moe_ffn else None
         lam = t[p + "att.lam"].reshape(cfg.n_heads, cfg.head_size, 1) / float(1 << ACT_BITS)
@@ -59,11 +59,11 @@ def load_layers(be, ozm: OzmFile, cfg: ModelConfig):
             v_mix=be.asarray(t[p + "att.v_mix"]), alpha=be.asarray(t[p + "att.alpha"]),
             k_scale=be.asarray(t[p + "att.k_scale"]), u=be.asarray(t[p + "att.u"]),
             ffn_key=None if moe_ffn else lin(p + "ffn.key"),
-            ffn_value=lin(p + "ffn.value"),
+            ffn_value=ffn_value,
             ffn_router=lin(p + "ffn.router") if moe_ffn else None,
             ffn_key_experts=experts(ffn_key_all, hidden) if moe_ffn else None,
             ffn_key_all=ffn_key_all,
-            ffn_value_experts=[be.weights(ffn_value_q[:, e * hidden:(e + 1) * hidden])
+            ffn_value_experts=[ffn_value.w[e * hidden:(e + 1) * hidden]
                                for e in range(cfg.n_experts)] if moe_ffn else None))
     heads = {}
     for modality in Modality:
