@@ -56,8 +56,8 @@ class LearnedOnlySplit:
         if not self.learned:
             # No learned codec will code any stream, so every transform would be dropped
             # below: skip the work (a PNG's zlib search costs ~0.4 s per photograph) and keep
-            # what the drop would leave, the file whole as text or other.
-            return whole_file_split(data, _text_or_other(data))
+            # what the drop would leave: the identity transform's split (text or other).
+            return _identity_transform_split(data)
         split = default_split_hook()(data)
         if split.transform_id == 0:
             return split
@@ -69,9 +69,10 @@ class LearnedOnlySplit:
         return choose_split(split, data, self.coding) or whole_file_split(data, main)
 
 
-def _text_or_other(data: bytes) -> Modality:
-    is_text = _optional("ozarc.transforms.text", "is_text")
-    return Modality.TEXT if is_text is not None and is_text(data) else Modality.OTHER
+def _identity_transform_split(data: bytes) -> Split:
+    """The transforms' identity split (it tells text from other), else ours."""
+    transform_by_id = _optional("ozarc.transforms", "transform_by_id")
+    return transform_by_id(0).split(data) if transform_by_id else identity_split(data)
 
 
 def transform_name(transform_id: int) -> str:
