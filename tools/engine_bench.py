@@ -8,7 +8,7 @@ float network.  This tool measures both so changes can be judged by numbers.
     python tools/engine_bench.py --quant-gap --checkpoint run/model.pt --data some.bin
 
 Speed: decode = the decoder's loop (freqs + advance, one symbol per lane per step);
-encode = ``sequence_freqs`` over whole sequences.  Random weights (speed does not depend
+encode = ``sequence_intervals`` over whole sequences (what the encoder calls).  Random weights (speed does not depend
 on them).  Symbols/s of image bytes (1 byte = 1 symbol).
 
 Quant gap: cross-entropy (bits/symbol) of the float network and of the exported integer
@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ozarc.modality import Modality  # noqa: E402
 from ozarc.model.config import ModelConfig  # noqa: E402
 from ozarc.model.exact import ExactModel, random_float_weights  # noqa: E402
+from ozarc.model.exact.backend import resolve_backend_name  # noqa: E402
 from ozarc.model.exact.reference import float_logits  # noqa: E402
 from ozarc.model.export import export_model  # noqa: E402
 from ozarc.model.ozm import write_ozm  # noqa: E402
@@ -71,14 +72,14 @@ def time_decode(model: ExactModel, batch: int, steps: int) -> float:
 
 def time_encode(model: ExactModel, batch: int, length: int) -> float:
     symbols = np.random.default_rng(1).integers(0, 256, (batch, length))
-    model.sequence_freqs(Modality.IMAGE_RGB, symbols[:1, :4])   # warm-up
+    model.sequence_intervals(Modality.IMAGE_RGB, symbols[:1, :4])   # warm-up
     clock = Clock()
-    model.sequence_freqs(Modality.IMAGE_RGB, symbols)
+    model.sequence_intervals(Modality.IMAGE_RGB, symbols)
     return clock.rates(batch * length)
 
 
 def speed_table(args) -> None:
-    print(f"backend={args.backend} engine_threads={args.engine_threads} "
+    print(f"backend={resolve_backend_name(args.backend)} engine_threads={args.engine_threads} "
           f"layers={args.layers} n_text={args.n_text} "
           f"steps={args.steps} seq_len={args.seq_len}")
     print(f"{'width':>5} {'batch':>6} {'decode sym/s':>13} {'per cpu-s':>10} "
@@ -167,7 +168,7 @@ def main(argv=None) -> None:
     parser.add_argument("--n-text", type=int, default=4096)
     parser.add_argument("--steps", type=int, default=24)
     parser.add_argument("--seq-len", type=int, default=256)
-    parser.add_argument("--backend", default="numpy")
+    parser.add_argument("--backend", default="auto")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch intra-op / OpenBLAS threads (1 is fastest on a busy box)")
     parser.add_argument("--engine-threads", type=int, default=1,

@@ -96,14 +96,17 @@ def code_sequences(model, modality: Modality, seqs: list[np.ndarray]) -> bytes:
     symbols = np.zeros((len(seqs), n_steps), dtype=np.int64)
     for lane, seq in enumerate(seqs):
         symbols[lane, :len(seq)] = seq
-    freq = np.ones_like(symbols)
+    if hasattr(model, "sequence_intervals"):        # the engine: no [B, T, n] tables
+        freq, start = model.sequence_intervals(modality, symbols)
+        return encode_lanes(freq, start, lengths)
+    freq = np.ones_like(symbols)                    # a bare stand-in that only gives tables
     start = np.zeros_like(symbols)
     n_symbols = model.config.n_text if modality == Modality.TEXT else 256
     per_block = max(1, _ENCODE_BLOCK_ENTRIES // max(1, n_steps * n_symbols))
     for lo in range(0, len(seqs), per_block):
-        tables = np.asarray(model.sequence_freqs(modality, symbols[lo:lo + per_block]))
-        freq[lo:lo + per_block], start[lo:lo + per_block] = symbol_intervals(
-            tables, symbols[lo:lo + per_block])
+        block = symbols[lo:lo + per_block]
+        tables = np.asarray(model.sequence_freqs(modality, block))
+        freq[lo:lo + per_block], start[lo:lo + per_block] = symbol_intervals(tables, block)
     return encode_lanes(freq, start, lengths)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ozarc.errors import ModelNotFoundError
+from ozarc.model.exact.backend import DEFAULT_BACKEND
 from ozarc.model.exact.engine import ExactModel
 from ozarc.model.ozm import read_ozm, sha256_hex
 
@@ -78,7 +79,7 @@ _cache: dict[tuple[str, str], ExactModel] = {}
 _lock = threading.Lock()
 
 
-def load_model(ref, backend: str = "numpy") -> ExactModel:
+def load_model(ref, backend: str = DEFAULT_BACKEND) -> ExactModel:
     """A loaded ExactModel for a ModelRef, a SHA-256 hex string, a model name, or an
     ExactModel (returned as is).  Cached per (hash, backend)."""
     if isinstance(ref, ExactModel):

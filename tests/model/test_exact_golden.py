@@ -73,10 +73,10 @@ def test_exporter_reproduces_the_committed_model_file():
     assert small_model_bytes(SEED) == MODEL_FILE.read_bytes()
 
 
-@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("backend", ["numpy", "numba", "torch"])
 def test_frequency_tables_match_golden_digests(golden, backend):
-    if backend == "torch":
-        pytest.importorskip("torch")
+    if backend in ("torch", "numba"):
+        pytest.importorskip(backend)
     model = ExactModel.from_bytes(MODEL_FILE.read_bytes(), backend=backend)
     for case in golden["cases"]:
         modality = Modality.from_tag(case["modality"])

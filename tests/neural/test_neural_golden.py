@@ -45,9 +45,13 @@ def cases() -> list[tuple[str, Modality, tuple[int, ...], bytes]]:
     ]
 
 
-@pytest.fixture(scope="module")
-def model() -> ExactModel:
-    return ExactModel.from_bytes(MODEL_FILE.read_bytes())
+@pytest.fixture(scope="module", params=["numpy", "numba"])
+def model(request) -> ExactModel:
+    """Both CPU engines (the compiled one is the default where numba is installed) must
+    write and read the very same bytes."""
+    if request.param == "numba":
+        pytest.importorskip("numba")
+    return ExactModel.from_bytes(MODEL_FILE.read_bytes(), backend=request.param)
 
 
 @pytest.fixture(scope="module")

@@ -85,10 +85,13 @@ def block_forward(be, p: IntBlock, x, state: LayerState, v_first, cfg, sig_tab):
     B, T, C = x.shape
     H, N = cfg.n_heads, cfg.head_size
     z = normalize(be, x, p.ln1.gamma, p.ln1.beta, p.ln1.eps_q)
-    z_shift = be.concat([state.z_prev[:, None, :], z[:, :-1, :]], axis=1)
+    if be.fused:
+        z_r, z_k, z_v = be.token_shift(z, state.z_prev, p.mu_r, p.mu_k, p.mu_v)
+    else:
+        z_shift = be.concat([state.z_prev[:, None, :], z[:, :-1, :]], axis=1)
+        delta = z_shift - z
+        z_r, z_k, z_v = (_mix(be, z, delta, mu) for mu in (p.mu_r, p.mu_k, p.mu_v))
     state.z_prev = z[:, -1, :]
-    delta = z_shift - z
-    z_r, z_k, z_v = (_mix(be, z, delta, mu) for mu in (p.mu_r, p.mu_k, p.mu_v))
 
     r = be.clip(linear(be, z_r, p.receptance), -RKV_MAX, RKV_MAX)
     k = be.clip(linear(be, z_k, p.key), -RKV_MAX, RKV_MAX)
@@ -98,6 +101,22 @@ def block_forward(be, p: IntBlock, x, state: LayerState, v_first, cfg, sig_tab):
     else:
         v = v + (((v_first - v) * p.v_mix) >> ACT_BITS)
     v = be.clip(v, -RKV_MAX, RKV_MAX)
+    if be.fused:
+        gated = be.time_mix(state.S, p.lam, r, k, v, z_r, p.k_scale, p.alpha, p.u, p.gn,
+                            sig_tab, H, N)
+    else:
+        gated = _time_mix(be, p, state, r, k, v, z_r, sig_tab, H, N)
+    x = be.clip(x + linear(be, gated, p.output), -RESID_MAX, RESID_MAX)
+
+    z2 = normalize(be, x, p.ln2.gamma, p.ln2.beta, p.ln2.eps_q)
+    x = be.clip(x + _ffn(be, p, z2, cfg, sig_tab), -RESID_MAX, RESID_MAX)
+    return x, v_first
+
+
+def _time_mix(be, p: IntBlock, state: LayerState, r, k, v, z_r, sig_tab, H, N):
+    """From the clamped r, k, v to the gated GroupNorm output that enters the output
+    projection (fused.time_mix is the same steps as one compiled loop)."""
+    B, T, C = r.shape
     g = sigmoid(be, z_r, sig_tab)
     k_hat = l2_normalize_heads(be, k, N)
     k = be.clip((k * p.k_scale) >> ACT_BITS, -RKV_MAX, RKV_MAX)
@@ -109,11 +128,7 @@ def block_forward(be, p: IntBlock, x, state: LayerState, v_first, cfg, sig_tab):
     bonus = be.clip(be.sum(rku.reshape(B, T, H, N), axis=-1, keepdims=True), -ACT_MAX, ACT_MAX)
     o = o + ((bonus * v.reshape(B, T, H, N)) >> ACT_BITS).reshape(B, T, C)
     o = be.clip(o, -ACT_MAX, ACT_MAX)
-    x = be.clip(x + linear(be, (o * g) >> ACT_BITS, p.output), -RESID_MAX, RESID_MAX)
-
-    z2 = normalize(be, x, p.ln2.gamma, p.ln2.beta, p.ln2.eps_q)
-    x = be.clip(x + _ffn(be, p, z2, cfg, sig_tab), -RESID_MAX, RESID_MAX)
-    return x, v_first
+    return (o * g) >> ACT_BITS
 
 
 #: Routed layers run every expert on every row (weight 0 where unrouted) when a call has at
@@ -136,6 +151,10 @@ def _value(be, p: IntBlock, z_v, cfg, sig_tab):
         outs = linear(be, z_v, p.value_all).reshape(*lead, weights.shape[-1], cfg.width)
         return be.sum(outs * weights[..., None], axis=-2) >> ACT_BITS
 
+    if be.fused:
+        out = be.routed_value(z_v, weights, p.value_experts, cfg.width)
+        return (out >> ACT_BITS).reshape(*lead, cfg.width)
+
     def expert(e, z):
         return linear(be, z, p.value_experts[e])
 
@@ -153,6 +172,11 @@ def _ffn(be, p: IntBlock, z2, cfg, sig_tab):
         h = be.clip((h * h) >> ACT_BITS, 0, ACT_MAX).reshape(*lead, weights.shape[-1], -1)
         h = ((h * weights[..., None]) >> ACT_BITS).reshape(*lead, -1)
         return linear(be, h, p.ffn_value)
+
+    if be.fused:
+        acc = be.routed_ffn(z2, weights, p.ffn_key_experts, p.ffn_value_experts, cfg.width)
+        acc = be.requantize(acc, p.ffn_value.mult, p.ffn_value.shift, ACT_MAX)
+        return acc.reshape(*lead, cfg.width)
 
     def expert(e, z, w):
         h = be.maximum(linear(be, z, p.ffn_key_experts[e]), 0)

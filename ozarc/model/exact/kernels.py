@@ -42,7 +42,7 @@ def linear(be, x, layer: QuantLinear):
     (routers: ``in_max``) are clamped here."""
     if layer.in_max != ACT_MAX:
         x = be.clip(x, -layer.in_max, layer.in_max)
-    return be.requantize(be.matmul(x, layer.w), layer.mult, layer.shift, ACT_MAX)
+    return be.linear(x, layer.w, layer.mult, layer.shift, ACT_MAX)
 
 
 def isqrt(be, a):
@@ -63,6 +63,8 @@ def normalize(be, x, gamma, beta, eps_q: int, groups: int = 1):
     then fits int64); eps follows the same scale (eps_q >> 2s).  y = d / sqrt(var + eps) is
     computed with an exact integer square root and a per-row reciprocal.
     """
+    if be.fused:
+        return be.normalize(x, gamma, beta, eps_q, groups)
     shape = x.shape
     c = shape[-1] // groups
     xg = x.reshape(*shape[:-1], groups, c)
@@ -101,6 +103,8 @@ def route(be, scores, top_k: int, sigmoid_table):
     Ties go to the lower expert index (strict comparison while scanning upwards).  With two
     experts the weights are softmax(s1, s2): w1 = sigma(s1 - s2), w2 = 1 - w1.
     """
+    if be.fused:
+        return be.route(scores, top_k, sigmoid_table)
     n_experts = scores.shape[-1]
     cols = [scores[..., e] for e in range(n_experts)]
     best, best_score = _scan_best(be, cols, excluded=None)
@@ -139,6 +143,8 @@ def frequencies(be, logits, exp_tab):
     spare = FREQ_TOTAL - n
     if spare < 0:
         raise ValueError(f"{n} symbols do not fit a 2**16 frequency table")
+    if be.fused:
+        return be.frequencies(logits, exp_tab)
     top = be.max(logits, axis=-1, keepdims=True)
     idx = be.clip((top - logits + (1 << (EXP_SHIFT - 1))) >> EXP_SHIFT, 0, EXP_SIZE - 1)
     e = be.take(exp_tab, idx)

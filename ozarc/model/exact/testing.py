@@ -35,6 +35,6 @@ def small_model_bytes(seed: int = 0, **overrides) -> bytes:
     return _small_model_bytes(seed, tuple(sorted(overrides.items())))
 
 
-def small_model(seed: int = 0, backend: str = "numpy", **overrides) -> ExactModel:
+def small_model(seed: int = 0, backend: str = "auto", **overrides) -> ExactModel:
     """A loaded random-weight model (see ``small_model_bytes``)."""
     return ExactModel.from_bytes(small_model_bytes(seed, **overrides), backend=backend)
