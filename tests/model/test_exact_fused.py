@@ -156,6 +156,7 @@ def kernels_exp_table():
 
 
 def test_auto_picks_numba_here_and_numpy_without_it(monkeypatch):
+    monkeypatch.delenv(backends.BACKEND_ENV, raising=False)
     assert backends.resolve_backend_name("auto") == "numba"
     assert small_model(0).backend == "numba"
     monkeypatch.setattr(fused, "AVAILABLE", False)
@@ -163,3 +164,9 @@ def test_auto_picks_numba_here_and_numpy_without_it(monkeypatch):
     assert small_model(0).backend == "numpy"
     with pytest.raises(ValueError, match="needs the numba package"):
         backends.make_backend("numba")
+
+
+def test_the_environment_can_force_the_numpy_engine(monkeypatch):
+    monkeypatch.setenv(backends.BACKEND_ENV, "numpy")
+    assert small_model(0).backend == "numpy"
+    assert backends.resolve_backend_name("torch") == "torch"      # only ``auto`` is replaced

@@ -10,6 +10,8 @@ an integer below 2**53 (fixed.py), whatever the summation order, thread count or
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ozarc.model.exact.blas import limit_blas_threads
@@ -326,10 +328,19 @@ class TorchBackend:
 DEFAULT_BACKEND = "auto"
 
 
+#: Environment variable that replaces ``auto`` by a named backend (``numpy`` to rule out
+#: the compiled kernels when chasing a problem; archives are the same either way).
+BACKEND_ENV = "OZARC_ENGINE_BACKEND"
+
+
 def resolve_backend_name(name: str) -> str:
-    """``auto`` -> ``numba`` when numba imports, else ``numpy``; other names unchanged."""
+    """``auto`` -> $OZARC_ENGINE_BACKEND if set, else ``numba`` when numba imports, else
+    ``numpy``; other names unchanged."""
     if name != "auto":
         return name
+    forced = os.environ.get(BACKEND_ENV, "").strip()
+    if forced and forced != "auto":
+        return forced
     from ozarc.model.exact import fused
 
     return "numba" if fused.AVAILABLE else "numpy"
