@@ -48,6 +48,17 @@ class Codec(ABC):
     def encode(self, data: bytes, hint: ChunkHint) -> bytes:
         """Code ``data``; the result must decode back to exactly ``data``."""
 
+    def encode_unchecked(self, data: bytes, hint: ChunkHint) -> bytes:
+        """``encode`` without its self-check (see ``check_many``); the same bytes."""
+        return self.encode(data, hint)
+
+    def check_many(self, chunks: list[bytes], payloads: list[bytes],
+                   model: object | None = None) -> list[str | None]:
+        """Per chunk, None if ``payloads[i]`` (from ``encode_unchecked``) decodes back to
+        ``chunks[i]``, else why not.  Codecs whose ``encode`` needs no check return Nones; a
+        learned codec decodes them all in one batch, which is where its cost lies."""
+        return [None] * len(chunks)
+
     @abstractmethod
     def decode(self, payload: bytes, raw_length: int, model: object | None = None) -> bytes:
         """Decode ``payload`` into exactly ``raw_length`` bytes, or raise CodecError.

@@ -152,18 +152,34 @@ class NeuralCodec(Codec):
         return True
 
     def encode(self, data: bytes, hint: ChunkHint) -> bytes:
+        """Code ``data`` and decode it back as a check (CodecError if it does not return)."""
+        payload = self.encode_unchecked(data, hint)
+        problem = self.check_many([data], [payload], hint.model)[0]
+        if problem is not None:
+            raise CodecError(problem)
+        return payload
+
+    def encode_unchecked(self, data: bytes, hint: ChunkHint) -> bytes:
         if not self.applies_to(hint) or (hint.modality in IMAGE_CHANNELS and not hint.geometry):
             raise CodecError(f"the neural codec does not apply to this {hint.modality.tag} chunk")
         model = resolve_model(hint.model)
         header, seqs = tokenize(bytes(data), hint, model)
         try:
-            payload = header.to_bytes() + code_sequences(model, hint.modality, seqs)
+            return header.to_bytes() + code_sequences(model, hint.modality, seqs)
         except ValueError as exc:  # a model table with a zero or a bad total
             raise CodecError(f"neural encoding failed: {exc}") from None
-        decoded = self.decode_many([payload], [len(data)], model)[0]
-        if decoded != data:
-            raise CodecError("neural chunk did not decode to its input; keeping another codec")
-        return payload
+
+    def check_many(self, chunks: list[bytes], payloads: list[bytes],
+                   model: object | None = None) -> list[str | None]:
+        """Decode every payload (one batch per modality: the decoder's steps are shared) and
+        compare with its chunk: the encoder's whole-sequence tables and the decoder's
+        step-by-step ones must agree, and the tokenizer must give the bytes back."""
+        decoded = self.decode_many(payloads, [len(c) for c in chunks], model)
+        return [None if got == bytes(want) else
+                (f"neural chunk did not decode to its input ({got}); keeping another codec"
+                 if isinstance(got, CodecError) else
+                 "neural chunk did not decode to its input; keeping another codec")
+                for got, want in zip(decoded, chunks)]
 
     def decode(self, payload: bytes, raw_length: int, model: object | None = None) -> bytes:
         result = self.decode_many([payload], [raw_length], model)[0]

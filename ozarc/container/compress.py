@@ -6,9 +6,9 @@ chunks and writes them in order, so the archive does not depend on how many work
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ozarc.codecs import ChunkHint, Codec, all_codecs, codec_by_name, encode_smallest
+from ozarc.codecs import ChunkHint, Codec, all_codecs, codec_by_id, codec_by_name, encode_smallest
 from ozarc.container.framing import check8
 from ozarc.errors import UsageError
 from ozarc.modality import Modality
@@ -68,14 +68,20 @@ class CompressResult:
     payload: bytes
     #: learned codecs that failed on this chunk ("name: reason"); the chunk kept another codec
     failures: tuple[str, ...] = ()
+    #: compress_chunk(check=False) only: the learned payload still needs its decode check
+    #: (``settle_checks``), and (codec_id, payload) is the classical coding to fall back to
+    fallback: tuple | None = None
 
 
-def compress_chunk(job: CompressJob) -> CompressResult:
+def compress_chunk(job: CompressJob, check: bool = True) -> CompressResult:
     """Keep the smallest of the candidates' outputs and store.
 
     Classical codecs compete first; each learned codec then competes on its own, so one that
     fails (CodecError when its self-check fails, or any bug) only loses this chunk, and the
-    failure is reported rather than aborting the archive.
+    failure is reported rather than aborting the archive.  A learned payload is checked (by
+    decoding it) only when it wins: most of the cost of the learned codec is that check.
+    ``check=False`` leaves a winning learned payload unchecked, with the classical coding in
+    ``fallback``, for a caller that checks many chunks in one batch (``settle_checks``).
     """
     if job.precoded is not None:
         codec_id, model, payload = job.precoded
@@ -88,14 +94,51 @@ def compress_chunk(job: CompressJob) -> CompressResult:
     if not classical and job.codec_option != "store":
         classical = [codec_by_name("zstd")]
     codec, payload = encode_smallest(job.data, classical, hint)
-    failures = []
+    failures, fallback = [], None
     for learned in (c for c in candidates if c.uses_model):
         try:
-            _, learned_payload = encode_smallest(job.data, [learned], hint)
+            learned_payload = learned.encode_unchecked(job.data, hint)
+            if len(learned_payload) >= len(payload):
+                continue
+            if check:
+                problem = learned.check_many([job.data], [learned_payload], job.model)[0]
+                if problem is not None:
+                    failures.append(f"{learned.name}: {problem}")
+                    continue
+            elif fallback is None:
+                fallback = (codec.codec_id, payload)
         except Exception as exc:  # noqa: BLE001  (reported in the create report)
             failures.append(f"{learned.name}: {type(exc).__name__}: {exc}")
             continue
-        if len(learned_payload) < len(payload):
-            codec, payload = learned, learned_payload
+        codec, payload = learned, learned_payload
     return CompressResult(job.chunk_no, codec.codec_id, job.model if codec.uses_model else None,
-                          len(job.data), check8(job.data), payload, tuple(failures))
+                          len(job.data), check8(job.data), payload, tuple(failures),
+                          fallback if codec.uses_model else None)
+
+
+def settle_checks(jobs: list[CompressJob], results: list[CompressResult]) -> list[CompressResult]:
+    """Check the unchecked learned payloads of ``compress_chunk(job, check=False)`` results,
+    all chunks of one codec and model in one batch; a chunk that fails takes its fallback.
+    Returns the results with every payload checked (``fallback`` None)."""
+    pending: dict[tuple, list[int]] = {}
+    for i, result in enumerate(results):
+        if result.fallback is not None:
+            pending.setdefault((result.codec_id, result.model), []).append(i)
+    settled = list(results)
+    for (codec_id, model), indices in pending.items():
+        codec = codec_by_id(codec_id)
+        try:
+            problems = codec.check_many([jobs[i].data for i in indices],
+                                        [results[i].payload for i in indices], model)
+        except Exception as exc:  # noqa: BLE001  (the chunks keep their classical coding)
+            problems = [f"{type(exc).__name__}: {exc}"] * len(indices)
+        for i, problem in zip(indices, problems):
+            r = results[i]
+            if problem is None:
+                settled[i] = replace(r, fallback=None)
+            else:
+                fallback_id, fallback_payload = r.fallback
+                settled[i] = replace(r, codec_id=fallback_id, model=None,
+                                     payload=fallback_payload, fallback=None,
+                                     failures=r.failures + (f"{codec.name}: {problem}",))
+    return settled

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ozarc.codecs import ChunkHint, codec_by_name, encode_smallest
 from ozarc.container.chunking import chunk_geometry, cut_points
-from ozarc.container.compress import CompressJob, compress_chunk
+from ozarc.container.compress import CompressJob, CompressResult, compress_chunk, settle_checks
 from ozarc.modality import Modality
 from ozarc.transforms.base import Split, Stream
 
@@ -42,17 +42,20 @@ class CodedSplit(Split):
 
 
 def code_stream(data: bytes, modality: int, geometry: tuple[int, ...],
-                coding: EntryCoding) -> tuple[tuple, int]:
-    """The writer's coding of one stream in chunks of its own: (chunks, payload bytes)."""
-    chunks, start = [], 0
+                coding: EntryCoding) -> tuple[list[CompressJob], list[CompressResult]]:
+    """The writer's coding of one stream in chunks of its own, learned payloads not yet
+    checked (``settle_checks``): (jobs, results), one per chunk."""
+    jobs, start = [], 0
     for end in cut_points(data, modality, geometry):
-        job = CompressJob(0, data[start:end], int(modality),
-                          chunk_geometry(modality, geometry, start, end, len(data)),
-                          coding.level, coding.codec_option, coding.model_for(modality))
-        result = compress_chunk(job)
-        chunks.append((result.codec_id, result.model, result.payload))
+        jobs.append(CompressJob(0, data[start:end], int(modality),
+                                chunk_geometry(modality, geometry, start, end, len(data)),
+                                coding.level, coding.codec_option, coding.model_for(modality)))
         start = end
-    return tuple(chunks), sum(len(c[2]) for c in chunks)
+    return jobs, [compress_chunk(job, check=False) for job in jobs]
+
+
+def _cost(results: list[CompressResult]) -> int:
+    return sum(len(r.payload) for r in results)
 
 
 def whole_file_cost(data: bytes, coding: EntryCoding) -> int:
@@ -67,21 +70,33 @@ def whole_file_cost(data: bytes, coding: EntryCoding) -> int:
 
 def choose_split(split: Split, data: bytes, coding: EntryCoding) -> Split | None:
     """The split (as a CodedSplit when the trial coded it) if its streams plus its recipe code
-    smaller than the whole file; None when the file should be kept whole."""
+    smaller than the whole file; None when the file should be kept whole.
+
+    The learned chunks are checked (decoded) only once the split has won, all of the entry's
+    chunks in one batch; a chunk that fails falls back to zstd/store and the sizes are
+    compared again."""
     if not any(s.modality in TRIAL_MODALITIES for s in split.streams):
         return split
     budget = whole_file_cost(data, coding)
-    cost = code_stream(split.recipe, Modality.OTHER, (), coding)[1]
+    recipe_cost = _cost(code_stream(split.recipe, Modality.OTHER, (), coding)[1])
+    cost = recipe_cost
     coded = []
     for stream in split.streams:
         if cost >= budget:
             return None
-        chunks, size = code_stream(stream.data, stream.modality, stream.geometry, coding)
-        coded.append(chunks)
-        cost += size
+        jobs, results = code_stream(stream.data, stream.modality, stream.geometry, coding)
+        coded.append((jobs, results))
+        cost += _cost(results)
     if cost >= budget:
         return None
-    return CodedSplit(split.transform_id, split.recipe, split.streams, tuple(coded))
+    all_jobs = [job for jobs, _ in coded for job in jobs]
+    settled = iter(settle_checks(all_jobs, [r for _, results in coded for r in results]))
+    coded = [[next(settled) for _ in results] for _, results in coded]
+    if recipe_cost + sum(_cost(results) for results in coded) >= budget:   # a check failed
+        return None
+    return CodedSplit(split.transform_id, split.recipe, split.streams,
+                      tuple(tuple((r.codec_id, r.model, r.payload) for r in results)
+                            for results in coded))
 
 
 def transform_pays(split: Split, data: bytes, coding: EntryCoding) -> bool:
