@@ -8,8 +8,8 @@ float network.  This tool measures both so changes can be judged by numbers.
     python tools/engine_bench.py --quant-gap --checkpoint run/model.pt --data some.bin
 
 Speed: decode = the decoder's loop (freqs + advance, one symbol per lane per step);
-encode = ``sequence_intervals`` over whole sequences (what the encoder calls).  Random weights (speed does not depend
-on them).  Symbols/s of image bytes (1 byte = 1 symbol).
+encode = ``sequence_intervals`` over whole sequences (what the encoder calls).  Random
+weights (speed does not depend on them).  Symbols/s of image bytes (1 byte = 1 symbol).
 
 Quant gap: cross-entropy (bits/symbol) of the float network and of the exported integer
 engine on the same sequences, and their relative difference.  ``--checkpoint`` is a torch

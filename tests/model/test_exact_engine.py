@@ -11,19 +11,10 @@ from hypothesis import strategies as st
 from ozarc.modality import Modality
 from ozarc.model.exact import ExactModel, random_float_weights
 from ozarc.model.exact.reference import float_logits
-from ozarc.model.exact.testing import small_config, small_model, small_model_bytes
+from ozarc.model.exact.testing import small_config, small_model, small_model_bytes, step_tables
 from ozarc.model.vocab import PREFIX_TOKEN
 
 IMAGE = Modality.IMAGE_RGB
-
-
-def step_tables(model: ExactModel, modality, symbols: np.ndarray) -> np.ndarray:
-    state = model.start(modality, symbols.shape[0])
-    out = [np.zeros((symbols.shape[0], 0, model.n_symbols(modality)), dtype=np.int64)]
-    for t in range(symbols.shape[1]):
-        out.append(model.freqs(state)[:, None, :].copy())
-        model.advance(state, symbols[:, t])
-    return np.concatenate(out, axis=1)
 
 
 def random_symbols(seed: int, shape, n: int) -> np.ndarray:

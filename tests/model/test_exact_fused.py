@@ -16,20 +16,11 @@ from ozarc.model.exact import backend as backends
 from ozarc.model.exact import block, fused, kernels
 from ozarc.model.exact.block import LayerState
 from ozarc.model.exact.fixed import ACT_MAX, RESID_MAX, RKV_MAX, STATE_MAX
-from ozarc.model.exact.testing import small_model
+from ozarc.model.exact.testing import small_model, step_tables
 
 pytestmark = pytest.mark.skipif(not fused.AVAILABLE, reason="numba not installed")
 
 IMAGE = Modality.IMAGE_RGB
-
-
-def step_tables(model, modality, symbols):
-    state = model.start(modality, symbols.shape[0])
-    out = []
-    for t in range(symbols.shape[1]):
-        out.append(model.freqs(state).copy())
-        model.advance(state, symbols[:, t])
-    return np.stack(out, axis=1)
 
 
 @pytest.mark.parametrize("overrides", [{}, {"moe_v": False, "moe_ffn": False}, {"top_k": 1}])

@@ -1,7 +1,8 @@
 """The exact integer inference engine: frequency tables that are identical on every machine.
 
 See engine.py (the API the neural codec uses), block.py (the integer network), kernels.py
-(the rounding), fixed.py (number formats, bounds, tables) and backend.py (numpy / torch).
+(the rounding), fixed.py (number formats, bounds, tables), backend.py (numba -- the default
+--, numpy, torch) and fused.py (the numba backend's compiled loops).
 """
 
 from ozarc.model.exact.engine import EngineState, ExactModel

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
+
 from ozarc.model.config import ModelConfig
 from ozarc.model.exact.engine import ExactModel
 from ozarc.model.exact.reference import random_float_weights
@@ -38,3 +40,14 @@ def small_model_bytes(seed: int = 0, **overrides) -> bytes:
 def small_model(seed: int = 0, backend: str = "auto", **overrides) -> ExactModel:
     """A loaded random-weight model (see ``small_model_bytes``)."""
     return ExactModel.from_bytes(small_model_bytes(seed, **overrides), backend=backend)
+
+
+def step_tables(model: ExactModel, modality, symbols: np.ndarray) -> np.ndarray:
+    """The decoder's tables [B, T, n] for ``symbols`` [B, T], step by step (``freqs`` /
+    ``advance``): what ``sequence_freqs`` must equal."""
+    state = model.start(modality, symbols.shape[0])
+    out = [np.zeros((symbols.shape[0], 0, model.n_symbols(modality)), dtype=np.int64)]
+    for t in range(symbols.shape[1]):
+        out.append(model.freqs(state)[:, None, :].copy())
+        model.advance(state, symbols[:, t])
+    return np.concatenate(out, axis=1)
