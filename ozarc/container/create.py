@@ -167,7 +167,9 @@ class _Packer:
         self.jobs = jobs
 
     def actions(self, members: list[Member]) -> Iterator[Action]:
-        batches = ordered_map(prepare_batch, _batches(members), self.jobs,
+        learned = bool(getattr(self.split_hook, "learned", None))
+        batch_bytes = LEARNED_BATCH_BYTES if learned else BATCH_BYTES
+        batches = ordered_map(prepare_batch, _batches(members, batch_bytes), self.jobs,
                               job_of=lambda batch: _batch_job(batch, self.split_hook))
         for batch, prepared in batches:
             results = iter(prepared or ())
@@ -227,15 +229,21 @@ def _streams_whole(member: Member) -> bool:
     return member.kind == EntryKind.FILE and member.size <= WHOLE_FILE_LIMIT
 
 
-def _batches(members: list[Member]) -> Iterator[list[Member]]:
-    """Consecutive members grouped so each batch has about BATCH_BYTES of small files."""
+#: Batch size when a learned codec may code the files: each batch then costs seconds (the
+#: learned chunks of a batch are coded, then checked together), so smaller batches keep
+#: every worker busy on a folder of a few hundred KB of recordings.
+LEARNED_BATCH_BYTES = 256 << 10
+
+
+def _batches(members: list[Member], batch_bytes: int = BATCH_BYTES) -> Iterator[list[Member]]:
+    """Consecutive members grouped so each batch has about ``batch_bytes`` of small files."""
     batch, size, files = [], 0, 0
     for member in members:
         batch.append(member)
         if _streams_whole(member):
             size += member.size
             files += 1
-        if size >= BATCH_BYTES or files >= BATCH_FILES:
+        if size >= batch_bytes or files >= BATCH_FILES:
             yield batch
             batch, size, files = [], 0, 0
     if batch:

@@ -68,13 +68,20 @@ def whole_file_cost(data: bytes, coding: EntryCoding) -> int:
     return total
 
 
-def choose_split(split: Split, data: bytes, coding: EntryCoding) -> Split | None:
-    """The split (as a CodedSplit when the trial coded it) if its streams plus its recipe code
-    smaller than the whole file; None when the file should be kept whole.
+@dataclass
+class Trial:
+    """A transformed split whose streams are coded, the learned chunks not yet checked."""
 
-    The learned chunks are checked (decoded) only once the split has won, all of the entry's
-    chunks in one batch; a chunk that fails falls back to zstd/store and the sizes are
-    compared again."""
+    split: Split
+    budget: int         # payload bytes of the file kept whole
+    recipe_cost: int
+    coded: list         # per stream: (jobs, results) of code_stream
+
+
+def start_trial(split: Split, data: bytes, coding: EntryCoding) -> Split | Trial | None:
+    """Code the split's streams as the writer would: the split itself when no trial is
+    needed, None when it already codes larger than the file kept whole, else a Trial for
+    ``settle_trials``."""
     if not any(s.modality in TRIAL_MODALITIES for s in split.streams):
         return split
     budget = whole_file_cost(data, coding)
@@ -89,14 +96,36 @@ def choose_split(split: Split, data: bytes, coding: EntryCoding) -> Split | None
         cost += _cost(results)
     if cost >= budget:
         return None
-    all_jobs = [job for jobs, _ in coded for job in jobs]
-    settled = iter(settle_checks(all_jobs, [r for _, results in coded for r in results]))
-    coded = [[next(settled) for _ in results] for _, results in coded]
-    if recipe_cost + sum(_cost(results) for results in coded) >= budget:   # a check failed
-        return None
-    return CodedSplit(split.transform_id, split.recipe, split.streams,
-                      tuple(tuple((r.codec_id, r.model, r.payload) for r in results)
-                            for results in coded))
+    return Trial(split, budget, recipe_cost, coded)
+
+
+def settle_trials(trials: list[Trial]) -> list[Split | None]:
+    """Check the learned chunks of all trials in one batch (the decoder's steps are shared
+    by every lane of every chunk), then give each trial's CodedSplit, or None where a chunk
+    failed its check and the split no longer codes smaller than the file kept whole."""
+    jobs = [job for t in trials for stream_jobs, _ in t.coded for job in stream_jobs]
+    settled = iter(settle_checks(jobs, [r for t in trials for _, rs in t.coded for r in rs]))
+    out: list[Split | None] = []
+    for t in trials:
+        coded = [[next(settled) for _ in results] for _, results in t.coded]
+        if t.recipe_cost + sum(_cost(results) for results in coded) >= t.budget:
+            out.append(None)
+            continue
+        out.append(CodedSplit(t.split.transform_id, t.split.recipe, t.split.streams,
+                              tuple(tuple((r.codec_id, r.model, r.payload) for r in results)
+                                    for results in coded)))
+    return out
+
+
+def choose_split(split: Split, data: bytes, coding: EntryCoding) -> Split | None:
+    """The split (as a CodedSplit when the trial coded it) if its streams plus its recipe code
+    smaller than the whole file; None when the file should be kept whole.
+
+    The learned chunks are checked (decoded) only once the split has won, all of the entry's
+    chunks in one batch (``LearnedOnlySplit.split_many``: all entries of a batch of files);
+    a chunk that fails falls back to zstd/store and the sizes are compared again."""
+    trial = start_trial(split, data, coding)
+    return settle_trials([trial])[0] if isinstance(trial, Trial) else trial
 
 
 def transform_pays(split: Split, data: bytes, coding: EntryCoding) -> bool:

@@ -51,22 +51,40 @@ class LearnedOnlySplit:
     coding: object | None = None  # entry_choice.EntryCoding; None = no size trial
 
     def __call__(self, data: bytes) -> Split:
-        from ozarc.container.entry_choice import choose_split, whole_file_split
+        return self.split_many([data])[0]
 
-        if not self.learned:
-            # No learned codec will code any stream, so every transform would be dropped
-            # below: skip the work (a PNG's zlib search costs ~0.4 s per photograph) and keep
-            # what the drop would leave: the identity transform's split (text or other).
-            return _identity_transform_split(data)
-        split = default_split_hook()(data)
-        if split.transform_id == 0:
-            return split
-        main = split.streams[0].modality if split.streams else Modality.OTHER
-        if not any(s.modality in self.learned for s in split.streams):
-            return whole_file_split(data, main)
-        if self.coding is None:
-            return split
-        return choose_split(split, data, self.coding) or whole_file_split(data, main)
+    def split_many(self, datas: Sequence[bytes]) -> list[Split]:
+        """The split of each file; the learned chunks of all their size trials are checked
+        together (entry_choice.settle_trials), so a batch of small recordings shares the
+        decoder's steps instead of paying them file by file."""
+        from ozarc.container.entry_choice import Trial, settle_trials, start_trial, \
+            whole_file_split
+
+        splits: list = []
+        trials: list[tuple[int, Trial, Modality]] = []
+        for data in datas:
+            if not self.learned:
+                # No learned codec will code any stream, so every transform would be dropped
+                # below: skip the work (a PNG's zlib search costs ~0.4 s per photograph) and
+                # keep what the drop would leave: the identity transform's split.
+                splits.append(_identity_transform_split(data))
+                continue
+            split = default_split_hook()(data)
+            main = split.streams[0].modality if split.streams else Modality.OTHER
+            if split.transform_id == 0:
+                splits.append(split)
+            elif not any(s.modality in self.learned for s in split.streams):
+                splits.append(whole_file_split(data, main))
+            elif self.coding is None:
+                splits.append(split)
+            else:
+                trial = start_trial(split, data, self.coding)
+                if isinstance(trial, Trial):
+                    trials.append((len(splits), trial, main))
+                splits.append(trial or whole_file_split(data, main))
+        for (i, _, main), settled in zip(trials, settle_trials([t for _, t, _ in trials])):
+            splits[i] = settled or whole_file_split(datas[i], main)
+        return splits
 
 
 def _identity_transform_split(data: bytes) -> Split:

@@ -39,6 +39,10 @@ def checked_split(split_hook: SplitHook, data: bytes) -> Split:
         split = split_hook(data)
     except Exception:  # a transform must never fail the archive: store the bytes as they are
         return identity_split(data)
+    return _within_contract(split, data)
+
+
+def _within_contract(split: Split, data: bytes) -> Split:
     if split.transform_id == 0:
         if len(split.streams) != 1 or split.streams[0].data != data:
             return identity_split(data)
@@ -47,7 +51,22 @@ def checked_split(split_hook: SplitHook, data: bytes) -> Split:
     return split
 
 
-def prepare_file(path: str, split_hook: SplitHook | None = None) -> PreparedFile:
+def checked_splits(split_hook: SplitHook, datas: list[bytes]) -> list[Split]:
+    """``checked_split`` of each file; through the hook's ``split_many`` when it has one (it
+    checks the learned chunks of all the files in one batch), file by file if that fails."""
+    many = getattr(split_hook, "split_many", None)
+    if many is not None and len(datas) > 1:
+        try:
+            splits = many(datas)
+        except Exception:  # find the file that fails, and give it the identity split
+            splits = None
+        if splits is not None and len(splits) == len(datas):
+            return [_within_contract(s, d) for s, d in zip(splits, datas)]
+    return [checked_split(split_hook, data) for data in datas]
+
+
+def read_file(path: str) -> bytes | PreparedFile:
+    """The file's bytes, or the PreparedFile that says why it is not prepared here."""
     try:
         with open(path, "rb") as fileobj:
             data = fileobj.read(WHOLE_FILE_LIMIT + 1)
@@ -55,11 +74,19 @@ def prepare_file(path: str, split_hook: SplitHook | None = None) -> PreparedFile
         return PreparedFile(error=f"skipped, cannot read ({exc.strerror})")
     if len(data) > WHOLE_FILE_LIMIT:
         return PreparedFile(too_big=True)
-    split = checked_split(split_hook or default_split_hook(), data)
-    return PreparedFile(len(data), split, hashlib.blake2b(data, digest_size=32).digest())
+    return data
+
+
+def prepare_file(path: str, split_hook: SplitHook | None = None) -> PreparedFile:
+    return prepare_batch(((path,), split_hook))[0]
 
 
 def prepare_batch(job: tuple[tuple[str, ...], SplitHook | None]) -> list[PreparedFile]:
-    """Worker entry point: prepare several files, in order."""
+    """Worker entry point: prepare several files, in order (their splits together)."""
     paths, split_hook = job
-    return [prepare_file(path, split_hook) for path in paths]
+    read = [read_file(path) for path in paths]
+    datas = [r for r in read if isinstance(r, bytes)]
+    splits = iter(checked_splits(split_hook or default_split_hook(), datas))
+    return [r if isinstance(r, PreparedFile) else
+            PreparedFile(len(r), next(splits), hashlib.blake2b(r, digest_size=32).digest())
+            for r in read]

@@ -138,3 +138,72 @@ def test_a_transformed_entry_checks_all_its_chunks_together(run_codec, tmp_path,
         info = archive.getentry("a/quiet.wav")
         assert info.modality == "speech" and "test-run" in info.codecs
         assert archive.read("a/quiet.wav") == data
+
+
+def test_a_batch_of_small_files_checks_all_their_chunks_together(run_codec, tmp_path,
+                                                                 monkeypatch):
+    """Five short silent recordings (one speech chunk each) are prepared in one batch: one
+    check call for the five, and everything extracts exactly."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "v").mkdir()
+    clips = {f"v/clip{i}.wav": silent_wav(3, 8000 + 1000 * i) for i in range(5)}
+    for name, data in clips.items():
+        (tmp_path / name).write_bytes(data)
+    ozarc.create("v.oz", ["v"], jobs=1, level=7, codec="test-run")
+    assert run_codec.checks == [5]
+    with ozarc.open("v.oz") as archive:
+        for name, data in clips.items():
+            assert "test-run" in archive.getentry(name).codecs
+            assert archive.read(name) == data
+
+
+def test_a_failed_check_in_a_batch_keeps_only_that_file_whole(run_codec, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "v").mkdir()
+    quiet, hum = silent_wav(3), silent_wav(3)
+    hum = hum[:44] + b"\x05" * (len(hum) - 44)          # a constant non-zero sample run
+    (tmp_path / "v" / "quiet.wav").write_bytes(quiet)
+    (tmp_path / "v" / "hum.wav").write_bytes(hum)
+    run_codec.failing.add(5)
+    ozarc.create("h.oz", ["v"], jobs=1, level=7, codec="test-run")
+    assert run_codec.checks == [2]
+    with ozarc.open("h.oz") as archive:
+        assert "test-run" in archive.getentry("v/quiet.wav").codecs
+        assert "test-run" not in archive.getentry("v/hum.wav").codecs
+        assert archive.read("v/hum.wav") == hum and archive.read("v/quiet.wav") == quiet
+
+
+def test_a_hook_failing_on_one_file_of_a_batch_spares_the_others():
+    from ozarc.container.prepare import checked_splits
+
+    class Hook:
+        def __call__(self, data):
+            if data == b"bad":
+                raise RuntimeError("transform bug")
+            return identity_split_of(data)
+
+        def split_many(self, datas):
+            return [self(d) for d in datas]
+
+    splits = checked_splits(Hook(), [b"good", b"bad", b"fine"])
+    assert [s.streams[0].data for s in splits] == [b"good", b"bad", b"fine"]
+    assert all(s.transform_id == 0 for s in splits)
+
+
+def identity_split_of(data):
+    from ozarc.container.hooks import identity_split
+
+    return identity_split(data)
+
+
+def test_learned_levels_prepare_smaller_batches_so_both_workers_get_some():
+    """700 KB of small files: one batch without a model, three with one."""
+    from ozarc.container import create
+    from ozarc.container.records import EntryKind
+    from ozarc.fsio.walk import Member
+
+    members = [Member(f"f{i}", f"/x/f{i}", EntryKind.FILE, 0o644, 0, 24_000) for i in range(30)]
+    assert len(list(create._batches(members))) == 1
+    learned = list(create._batches(members, create.LEARNED_BATCH_BYTES))
+    assert len(learned) == 3 and sum(map(len, learned)) == 30
