@@ -207,3 +207,25 @@ def test_learned_levels_prepare_smaller_batches_so_both_workers_get_some():
     assert len(list(create._batches(members))) == 1
     learned = list(create._batches(members, create.LEARNED_BATCH_BYTES))
     assert len(learned) == 3 and sum(map(len, learned)) == 30
+
+
+def test_extraction_decodes_the_learned_chunks_of_many_files_together(run_codec, tmp_path,
+                                                                      monkeypatch):
+    calls = []
+
+    def decode_many(payloads, raw_lengths, model=None):
+        calls.append(len(payloads))
+        return [run_codec.decode(p, n, model) for p, n in zip(payloads, raw_lengths)]
+
+    monkeypatch.setattr(run_codec, "decode_many", decode_many, raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "v").mkdir()
+    clips = {f"v/clip{i}.wav": silent_wav(2, 8000 + 500 * i) for i in range(6)}
+    for name, data in clips.items():
+        (tmp_path / name).write_bytes(data)
+    ozarc.create("v.oz", ["v"], jobs=1, level=7, codec="test-run")
+    with ozarc.open("v.oz") as archive:
+        archive.extractall(tmp_path / "out", jobs=1)
+    assert calls == [6]
+    for name, data in clips.items():
+        assert (tmp_path / "out" / name).read_bytes() == data
