@@ -51,7 +51,10 @@ _SIG_HALF = 1 << (SIGMOID_SHIFT - 1)
 
 
 def _jit(fn):
-    return njit(cache=True, nogil=True)(fn) if AVAILABLE else fn
+    """Compiled once per machine (cached next to this file, or in numba's user cache), no
+    GIL (the engine's lane-shard threads run in parallel), numpy's error model (no
+    zero-division branches in the loops: every divisor here is proven >= 1)."""
+    return njit(cache=True, nogil=True, error_model="numpy")(fn) if AVAILABLE else fn
 
 
 @_jit
