@@ -317,3 +317,17 @@ def test_split_parts_joins_back(data, part):
 def test_cli_refuses_a_missing_bench_without_traceback(tmp_path, capsys):
     rc = cli.main(["build", "--out", str(tmp_path / "o"), "--bench", str(tmp_path / "nobench")])
     assert rc == 2 and "MANIFEST.tsv" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cmd, hint", [(["apt-get", "download", "perl-doc=9"], "apt-get update"),
+                                       (["pip", "download", "x==1"], "pinned version")])
+def test_a_failed_fetch_says_what_to_do(tmp_path, monkeypatch, cmd, hint):
+    """A pinned Debian version missing from an old local index is fixed by apt-get update."""
+    import subprocess
+
+    from tools.corpus import fetch
+
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
+        a[0], 100, "", "E: Version '9' for 'perl-doc' was not found"))
+    with pytest.raises(fetch.FetchError, match=hint):
+        fetch._run(cmd, tmp_path)

@@ -49,7 +49,10 @@ def _run(cmd: list[str], cwd: Path) -> None:
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise FetchError(f"{' '.join(cmd)} failed: {tail[0]} (check the registry and the pinned version)")
+        hint = ("the local package index may predate the pinned version: run apt-get update"
+                if cmd[:2] == ["apt-get", "download"] else
+                "check the registry and the pinned version")
+        raise FetchError(f"{' '.join(cmd)} failed: {tail[0]} ({hint})")
 
 
 def _deb_archive(src: PackageSource, debs: Path) -> Path:
