@@ -331,3 +331,19 @@ def test_a_failed_fetch_says_what_to_do(tmp_path, monkeypatch, cmd, hint):
         a[0], 100, "", "E: Version '9' for 'perl-doc' was not found"))
     with pytest.raises(fetch.FetchError, match=hint):
         fetch._run(cmd, tmp_path)
+
+
+def test_skip_unavailable_ends_a_group_where_its_package_is_gone():
+    from tools.corpus import build
+    from tools.corpus.fetch import FetchError
+
+    def candidates():
+        yield "a"
+        yield "b"
+        raise FetchError("apt-get download libruby3.1=3.1.7-1~deb12u2 failed")
+
+    result = build.BuildResult()
+    assert list(build._tolerant(candidates(), "code/ruby", result)) == ["a", "b"]
+    assert "libruby3.1" in result.unavailable["code/ruby"]
+    with pytest.raises(FetchError):                    # without the option the build stops
+        list(candidates())

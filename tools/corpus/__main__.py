@@ -28,6 +28,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     b.add_argument("--budget-mb", type=float, default=60.0, help="size limit of the corpus in MiB (default 60)")
     b.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="download/unpack cache (default /work/cache)")
     b.add_argument("--bench", type=Path, default=DEFAULT_BENCH, help="bench folder holding MANIFEST.tsv")
+    b.add_argument("--skip-unavailable", action="store_true",
+                   help="leave out sources whose pinned package the mirror no longer has "
+                        "(listed in summary.json) instead of failing")
     return parser.parse_args(argv)
 
 
@@ -41,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("error: --budget-mb must be positive\n")
         return 2
     try:
-        result = build(args.out, args.budget_mb, args.cache, args.bench)
+        result = build(args.out, args.budget_mb, args.cache, args.bench, args.skip_unavailable)
     except OzarcError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return exc.exit_code

@@ -22,7 +22,7 @@ from PIL import Image
 from . import sources as S
 from .candidates import Candidate
 from .dedupe import load_bench_index
-from .fetch import Fetched, fetch
+from .fetch import FetchError, Fetched, fetch
 from .image_items import ImageCollector
 from .manifest import ManifestRow, write_manifest
 from .selection import HELDOUT, TRAIN, fill_in_order
@@ -45,6 +45,16 @@ class BuildResult:
     rows: list[ManifestRow] = field(default_factory=list)
     shards: dict[str, dict] = field(default_factory=dict)
     rejected: dict[str, dict] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)   # group -> why (skip mode)
+
+
+def _tolerant(items, label: str, result: BuildResult):
+    """The group's candidates until its package cannot be fetched; then none, noted."""
+    try:
+        yield from items
+    except FetchError as exc:
+        log.warning("group %s: source unavailable, skipped (%s)", label, exc)
+        result.unavailable[label] = str(exc)
 
 
 def _cost(c: Candidate) -> int:
@@ -90,8 +100,13 @@ def _flatten(groups: dict[str, list[Candidate]]) -> list[Candidate]:
     return [c for name in groups for c in groups[name]]
 
 
-def build(out: Path, budget_mb: float, cache: Path, bench_dir: Path) -> BuildResult:
-    """Build the corpus into ``out`` within ``budget_mb`` MiB; returns what was written."""
+def build(out: Path, budget_mb: float, cache: Path, bench_dir: Path,
+          skip_unavailable: bool = False) -> BuildResult:
+    """Build the corpus into ``out`` within ``budget_mb`` MiB; returns what was written.
+
+    ``skip_unavailable``: a source whose pinned package can no longer be fetched (Debian
+    replaces point-release versions on its mirrors) ends its group instead of the build; the
+    summary lists it under ``unavailable`` and the manifest shows what was used instead."""
     for sub in ("images", "text", "speech"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     fetched: dict[str, Fetched] = {}
@@ -106,13 +121,24 @@ def build(out: Path, budget_mb: float, cache: Path, bench_dir: Path) -> BuildRes
     share = {k: int(budget * v / sum(SHARES.values())) for k, v in SHARES.items()}
     result = BuildResult()
 
+    def groups(kind: str, specs: list) -> list:
+        """fill_in_order's (name, weight, candidates) groups; in skip mode each stops, noted,
+        where its package cannot be fetched."""
+        if not skip_unavailable:
+            return specs
+        return [(name, w, _tolerant(items, f"{kind}/{name}", result)) for name, w, items in specs]
+
     images = ImageCollector(get, bench)
-    rgb = fill_in_order([("photos", 0.45, images.rgb_photos()), ("stamps", 0.35, images.rgb_stamps()),
-                         ("nebulae", 0.20, images.rgb_nebulae())], share["rgb"], _cost)
+    rgb = fill_in_order(groups("rgb", [("photos", 0.45, images.rgb_photos()),
+                                       ("stamps", 0.35, images.rgb_stamps()),
+                                       ("nebulae", 0.20, images.rgb_nebulae())]),
+                        share["rgb"], _cost)
     log.info("rgb: %s", {k: len(v) for k, v in rgb.items()})
     _write_array_shards(out, "images/rgb", "image_rgb", _flatten(rgb), result)
-    gray = fill_in_order([("photos", 0.30, images.gray_photos()), ("luma", 0.30, images.gray_luma(rgb["photos"])),
-                          ("stamps", 0.25, images.gray_stamps()), ("nebulae", 0.15, images.gray_nebulae())],
+    gray = fill_in_order(groups("gray", [("photos", 0.30, images.gray_photos()),
+                                         ("luma", 0.30, images.gray_luma(rgb["photos"])),
+                                         ("stamps", 0.25, images.gray_stamps()),
+                                         ("nebulae", 0.15, images.gray_nebulae())]),
                          share["gray"], _cost)
     log.info("gray: %s", {k: len(v) for k, v in gray.items()})
     _write_array_shards(out, "images/gray", "image_gray", _flatten(gray), result)
@@ -123,30 +149,35 @@ def build(out: Path, budget_mb: float, cache: Path, bench_dir: Path) -> BuildRes
         "prose": [("devil", 1.0, text.devil()), ("perl_doc", 1.0, text.perl_doc()),
                   ("python_doc", 1.0, text.python_doc()), ("gcide", 1.0, text.gcide())],
         "markup": [("manpages", 1.0, text.manpages()), ("handbook", 1.0, text.handbook())],
-        "code": [("ruby", 0.2, text.ruby()), ("stdlib", 0.3, text.stdlib()), ("kernel_c", 0.5, text.kernel_c())],
+        "code": [("ruby", 0.2, text.ruby()), ("stdlib", 0.3, text.stdlib()),
+                 ("kernel_c", 0.5, text.kernel_c())],
     }
     text_left, weight_left = share["text"], sum(TEXT_CATEGORIES.values())
-    for category, groups in categories.items():
+    for category, specs in categories.items():
         cap = int(text_left * TEXT_CATEGORIES[category] / weight_left)
         weight_left -= TEXT_CATEGORIES[category]
-        chosen = _flatten(fill_in_order(groups, cap, _cost))
+        chosen = _flatten(fill_in_order(groups(category, specs), cap, _cost))
         text_left -= sum(c.cost for c in chosen)
         _write_text_shards(out, category, chosen, result)
     result.rejected["text"] = text.rejected
 
     speech = SpeechCollector(get, bench)
-    wide = fill_in_order([("pyannote", 0.05, speech.pyannote()), ("tux_en", 0.25, speech.tuxpaint_english()),
-                          ("tux_other", 0.70, speech.tuxpaint_other())], share["wideband"], _cost)
+    wide = fill_in_order(groups("wideband", [("pyannote", 0.05, speech.pyannote()),
+                                             ("tux_en", 0.25, speech.tuxpaint_english()),
+                                             ("tux_other", 0.70, speech.tuxpaint_other())]),
+                         share["wideband"], _cost)
     _write_array_shards(out, "speech/wideband", "speech", _flatten(wide), result)
-    narrow = fill_in_order([("tux_8k", 0.1, speech.tuxpaint_narrowband()),
-                            ("asterisk_fr", 0.45, speech.asterisk(S.ASTERISK_FR)),
-                            ("asterisk_es", 0.45, speech.asterisk(S.ASTERISK_ES))], share["narrowband"], _cost)
+    narrow = fill_in_order(groups("narrowband", [("tux_8k", 0.1, speech.tuxpaint_narrowband()),
+                                                 ("asterisk_fr", 0.45, speech.asterisk(S.ASTERISK_FR)),
+                                                 ("asterisk_es", 0.45, speech.asterisk(S.ASTERISK_ES))]),
+                           share["narrowband"], _cost)
     _write_array_shards(out, "speech/narrowband", "speech_narrowband", _flatten(narrow), result)
     result.rejected["speech"] = speech.rejected
 
     write_manifest(out / "manifest.tsv", result.rows)
     _write_sources(out / "sources.tsv", fetched)
     summary = {"budget_mib": budget_mb, "shards": result.shards, "rejected": result.rejected,
+               "unavailable": result.unavailable,
                "total_bytes": sum(s["bytes"] for s in result.shards.values())}
     (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return result
