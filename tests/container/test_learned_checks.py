@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import wave
-from dataclasses import dataclass
 
 import pytest
 
@@ -17,15 +16,10 @@ from ozarc.container import hooks
 from ozarc.container.compress import CompressJob, compress_chunk, settle_checks
 from ozarc.errors import CodecError
 from ozarc.modality import Modality
+from ozarc.model.registry import ModelRef
 
 
-@dataclass(frozen=True)
-class FakeRef:
-    name: str
-    sha256: str
-
-
-REF = FakeRef("fake-speech", hashlib.sha256(b"fake speech model").hexdigest())
+REF = ModelRef("fake-speech", hashlib.sha256(b"fake speech model").hexdigest())
 
 
 class RunCodec(Codec):
@@ -140,16 +134,23 @@ def test_a_transformed_entry_checks_all_its_chunks_together(run_codec, tmp_path,
         assert archive.read("a/quiet.wav") == data
 
 
+def pack_clips(tmp_path, monkeypatch, count: int, seconds: float) -> dict[str, bytes]:
+    """``count`` silent clips of different rates under v/, packed into v.oz with the fake
+    codec, one process (so they are prepared in one batch); returns name -> bytes."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "v").mkdir()
+    clips = {f"v/clip{i}.wav": silent_wav(seconds, 8000 + 500 * i) for i in range(count)}
+    for name, data in clips.items():
+        (tmp_path / name).write_bytes(data)
+    ozarc.create("v.oz", ["v"], jobs=1, level=7, codec="test-run")
+    return clips
+
+
 def test_a_batch_of_small_files_checks_all_their_chunks_together(run_codec, tmp_path,
                                                                  monkeypatch):
     """Five short silent recordings (one speech chunk each) are prepared in one batch: one
     check call for the five, and everything extracts exactly."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "v").mkdir()
-    clips = {f"v/clip{i}.wav": silent_wav(3, 8000 + 1000 * i) for i in range(5)}
-    for name, data in clips.items():
-        (tmp_path / name).write_bytes(data)
-    ozarc.create("v.oz", ["v"], jobs=1, level=7, codec="test-run")
+    clips = pack_clips(tmp_path, monkeypatch, count=5, seconds=3)
     assert run_codec.checks == [5]
     with ozarc.open("v.oz") as archive:
         for name, data in clips.items():
@@ -218,12 +219,7 @@ def test_extraction_decodes_the_learned_chunks_of_many_files_together(run_codec,
         return [run_codec.decode(p, n, model) for p, n in zip(payloads, raw_lengths)]
 
     monkeypatch.setattr(run_codec, "decode_many", decode_many, raising=False)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "v").mkdir()
-    clips = {f"v/clip{i}.wav": silent_wav(2, 8000 + 500 * i) for i in range(6)}
-    for name, data in clips.items():
-        (tmp_path / name).write_bytes(data)
-    ozarc.create("v.oz", ["v"], jobs=1, level=7, codec="test-run")
+    clips = pack_clips(tmp_path, monkeypatch, count=6, seconds=2)
     with ozarc.open("v.oz") as archive:
         archive.extractall(tmp_path / "out", jobs=1)
     assert calls == [6]

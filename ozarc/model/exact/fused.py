@@ -213,6 +213,7 @@ def time_mix(S, lam, r, k, v, z_r, k_scale, alpha, u, gn_gamma, gn_beta, gn_eps,
         for h in range(n_heads):
             St = S[b, h]
             o = h * N
+            head_gamma, head_beta = gn_gamma[o:o + N], gn_beta[o:o + N]
             for t in range(T):
                 # kernels.l2_normalize_heads, then k * k_scale and k_hat * alpha
                 sq = np.int64(0)
@@ -254,8 +255,7 @@ def time_mix(S, lam, r, k, v, z_r, k_scale, alpha, u, gn_gamma, gn_beta, gn_eps,
                 for i in range(N):
                     y[i] = ((np.int64(y_hi[i]) << 12) + np.int64(y_lo[i])) >> ACT_BITS
                 # GroupNorm of this head, bonus, gate
-                _norm_group(y, 0, N, n_shift, gn_gamma[o:o + N], gn_beta[o:o + N], gn_eps,
-                            d, o_n)
+                _norm_group(y, 0, N, n_shift, head_gamma, head_beta, gn_eps, d, o_n)
                 bonus = np.int64(0)
                 for i in range(N):
                     bonus += (((r[b, t, o + i] * ks[i]) >> ACT_BITS) * u[o + i]) >> ACT_BITS
