@@ -180,33 +180,28 @@ class ExactModel:
         state.x_last = self._run(state, tokens)[:, -1, :]
         state.cached = None
 
-    def _sequence_freqs(self, modality: Modality, symbols: np.ndarray) -> np.ndarray:
+    def _predictors(self, modality: Modality, symbols: np.ndarray):
+        """(span, x): for each window of time steps, the residual rows [B * len(span), C]
+        that predict symbols[:, span] (lane-major), the first being the prefix's state."""
         B, T = symbols.shape
         state = self._start(modality, B)
-        first = self._freqs(modality, state.x_last)[:, None, :]
+        yield slice(0, 1), state.x_last
         tokens = self._tokens(modality, symbols[:, :-1])
         window = max(1, SEQUENCE_WINDOW // B)         # bounds memory; results are identical
-        parts = [first]
         for lo in range(0, T - 1, window):
             xs = self._run(state, tokens[:, lo:lo + window])
-            parts.append(self._freqs(modality, xs.reshape(-1, xs.shape[-1]))
-                         .reshape(B, -1, first.shape[-1]))
-        return np.concatenate(parts, axis=1)
+            yield slice(lo + 1, lo + 1 + xs.shape[1]), xs.reshape(-1, xs.shape[-1])
+
+    def _sequence_freqs(self, modality: Modality, symbols: np.ndarray) -> np.ndarray:
+        B, n = symbols.shape[0], self.n_symbols(modality)
+        return np.concatenate([self._freqs(modality, x).reshape(B, -1, n)
+                               for _, x in self._predictors(modality, symbols)], axis=1)
 
     def _sequence_intervals(self, modality: Modality, symbols: np.ndarray):
-        B, T = symbols.shape
-        freq = np.empty((B, T), dtype=np.int64)
-        start = np.empty((B, T), dtype=np.int64)
-        state = self._start(modality, B)
-        freq[:, 0], start[:, 0] = self._intervals(modality, state.x_last, symbols[:, 0])
-        tokens = self._tokens(modality, symbols[:, :-1])
-        window = max(1, SEQUENCE_WINDOW // B)
-        for lo in range(0, T - 1, window):
-            xs = self._run(state, tokens[:, lo:lo + window])
-            span = slice(lo + 1, lo + 1 + xs.shape[1])
-            f, c = self._intervals(modality, xs.reshape(-1, xs.shape[-1]),
-                                   symbols[:, span].reshape(-1))
-            freq[:, span], start[:, span] = f.reshape(B, -1), c.reshape(B, -1)
+        freq, start = np.empty_like(symbols), np.empty_like(symbols)
+        for span, x in self._predictors(modality, symbols):
+            f, c = self._intervals(modality, x, symbols[:, span].reshape(-1))
+            freq[:, span], start[:, span] = f.reshape(len(symbols), -1), c.reshape(len(symbols), -1)
         return freq, start
 
     def _tokens(self, modality: Modality, symbols: np.ndarray) -> np.ndarray:
