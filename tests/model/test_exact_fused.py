@@ -161,3 +161,23 @@ def test_the_environment_can_force_the_numpy_engine(monkeypatch):
     monkeypatch.setenv(backends.BACKEND_ENV, "numpy")
     assert small_model(0).backend == "numpy"
     assert backends.resolve_backend_name("torch") == "torch"      # only ``auto`` is replaced
+
+
+def test_kernels_compile_in_memory_where_no_cache_can_be_written(monkeypatch):
+    """numba refuses cache=True when neither the package folder nor a user cache is writable
+    (a read-only install): the kernels are then compiled without a cache, not lost."""
+    asked = []
+
+    def fake_njit(**options):
+        asked.append(options["cache"])
+        if options["cache"]:
+            raise RuntimeError("cannot cache function 'f': no locator available")
+        return lambda fn: ("compiled", fn)
+
+    monkeypatch.setattr(fused, "njit", fake_njit)
+
+    def kernel():
+        return 1
+
+    assert fused._jit(kernel) == ("compiled", kernel)
+    assert asked == [True, False]

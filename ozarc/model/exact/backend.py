@@ -341,8 +341,10 @@ def resolve_backend_name(name: str) -> str:
     forced = os.environ.get(BACKEND_ENV, "").strip()
     if forced and forced != "auto":
         return forced
-    from ozarc.model.exact import fused
-
+    try:
+        from ozarc.model.exact import fused
+    except Exception:       # a numba that imports but cannot compile: the numpy code runs
+        return "numpy"
     return "numba" if fused.AVAILABLE else "numpy"
 
 

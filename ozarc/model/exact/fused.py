@@ -53,8 +53,15 @@ _SIG_HALF = 1 << (SIGMOID_SHIFT - 1)
 def _jit(fn):
     """Compiled once per machine (cached next to this file, or in numba's user cache), no
     GIL (the engine's lane-shard threads run in parallel), numpy's error model (no
-    zero-division branches in the loops: every divisor here is proven >= 1)."""
-    return njit(cache=True, nogil=True, error_model="numpy")(fn) if AVAILABLE else fn
+    zero-division branches in the loops: every divisor here is proven >= 1).  Where no
+    cache location is writable (a read-only install, no home), compiled in memory by each
+    process instead (a few seconds at first use)."""
+    if not AVAILABLE:
+        return fn
+    try:
+        return njit(cache=True, nogil=True, error_model="numpy")(fn)
+    except RuntimeError:        # numba: "cannot cache function ...: no locator available"
+        return njit(cache=False, nogil=True, error_model="numpy")(fn)
 
 
 @_jit
