@@ -214,6 +214,7 @@ def time_mix(S, lam, r, k, v, z_r, k_scale, alpha, u, gn_gamma, gn_beta, gn_eps,
     o_n = np.empty(N, dtype=np.int64)
     d = np.empty(N, dtype=np.int64)
     sa = np.empty(N)
+    vf = np.empty(N)
     y_hi = np.empty(N)
     y_lo = np.empty(N)
     for b in range(B):
@@ -241,6 +242,7 @@ def time_mix(S, lam, r, k, v, z_r, k_scale, alpha, u, gn_gamma, gn_beta, gn_eps,
                         sa[i] += c * St[j, i]
                 for i in range(N):
                     sa[i] = np.floor(sa[i])
+                    vf[i] = float(v[b, t, o + i])     # converted once, not N times below
                     y_hi[i] = 0.0
                     y_lo[i] = 0.0
                 for j in range(N):
@@ -251,11 +253,8 @@ def time_mix(S, lam, r, k, v, z_r, k_scale, alpha, u, gn_gamma, gn_beta, gn_eps,
                     r_hi = float(rj >> 12)
                     r_lo = float(rj & 4095)
                     for i in range(N):
-                        s = np.floor(St[j, i] * decay + (a * sa[i] + kk * v[b, t, o + i]))
-                        if s > _STATE_CLAMP:
-                            s = _STATE_CLAMP
-                        elif s < -_STATE_CLAMP:
-                            s = -_STATE_CLAMP
+                        s = np.floor(St[j, i] * decay + (a * sa[i] + kk * vf[i]))
+                        s = min(max(s, -_STATE_CLAMP), _STATE_CLAMP)
                         St[j, i] = s
                         y_hi[i] += r_hi * s
                         y_lo[i] += r_lo * s
