@@ -48,8 +48,11 @@ class Codec(ABC):
     def encode(self, data: bytes, hint: ChunkHint) -> bytes:
         """Code ``data``; the result must decode back to exactly ``data``."""
 
-    def encode_unchecked(self, data: bytes, hint: ChunkHint) -> bytes:
-        """``encode`` without its self-check (see ``check_many``); the same bytes."""
+    def encode_unchecked(self, data: bytes, hint: ChunkHint,
+                         budget: int | None = None) -> bytes | None:
+        """``encode`` without its self-check (see ``check_many``); the same bytes.  Given
+        ``budget`` (the size to beat), a codec may return None instead, when it can tell
+        early that it will not beat it by much (the learned codec's probe)."""
         return self.encode(data, hint)
 
     def check_many(self, chunks: list[bytes], payloads: list[bytes],

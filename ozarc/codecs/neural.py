@@ -9,6 +9,12 @@ call per step, and :meth:`NeuralCodec.decode_many` puts many chunks into the sam
 
 Encoding verifies itself: the payload is decoded and compared before it is returned, and a
 mismatch raises CodecError (the writer then keeps zstd or store).
+
+Given a size to beat (``encode_unchecked(..., budget=)``), a big chunk is first coded on
+every PROBE_STRIDE-th lane only: lanes are coded independently, so that sample's exact
+size, scaled by symbols, estimates the chunk's.  Where the estimate exceeds the budget by
+more than PROBE_MARGIN the rest is not coded (the chunk keeps zstd or store); otherwise the
+other lanes are coded and the payload is the very same as without a probe.
 """
 
 from __future__ import annotations
@@ -29,6 +35,11 @@ _ENCODE_BLOCK_ENTRIES = 1 << 23
 #: Cap on lanes decoded in one batch by decode_many (bounds model state memory).
 MAX_DECODE_LANES = 2048
 HANDLED = (Modality.TEXT, Modality.IMAGE_RGB, Modality.IMAGE_GRAY, Modality.SPEECH)
+#: The probe: every PROBE_STRIDE-th lane of a chunk of at least PROBE_MIN_LANES lanes; the
+#: chunk is given up when the estimate exceeds the budget by more than PROBE_MARGIN (in %).
+PROBE_STRIDE = 8
+PROBE_MIN_LANES = 64
+PROBE_MARGIN = 10
 
 
 def resolve_model(ref: object | None):
@@ -89,25 +100,42 @@ def detokenize(header: PayloadHeader, seqs: list[np.ndarray], model) -> bytes:
     return text.sequences_to_text(seqs, _tokenizer(model))
 
 
-def code_sequences(model, modality: Modality, seqs: list[np.ndarray]) -> bytes:
-    """rANS-code the lanes under the model's whole-sequence frequency tables."""
+def code_sequences(model, modality: Modality, seqs: list[np.ndarray],
+                   budget: int | None = None) -> bytes | None:
+    """rANS-code the lanes under the model's whole-sequence frequency tables; None when a
+    probe (module docstring) estimates the result above ``budget`` bytes."""
     lengths = np.asarray([len(s) for s in seqs], dtype=np.int64)
     n_steps = int(lengths.max()) if len(seqs) else 0
     symbols = np.zeros((len(seqs), n_steps), dtype=np.int64)
     for lane, seq in enumerate(seqs):
         symbols[lane, :len(seq)] = seq
-    if hasattr(model, "sequence_intervals"):        # the engine: no [B, T, n] tables
-        freq, start = model.sequence_intervals(modality, symbols)
-        return encode_lanes(freq, start, lengths)
-    freq = np.ones_like(symbols)                    # a bare stand-in that only gives tables
-    start = np.zeros_like(symbols)
+    if not hasattr(model, "sequence_intervals"):
+        return encode_lanes(*_intervals_from_tables(model, modality, symbols), lengths)
+    freq, start = np.empty_like(symbols), np.empty_like(symbols)
+    rest = np.arange(len(seqs))
+    if budget is not None and len(seqs) >= PROBE_MIN_LANES:
+        probe = rest[::PROBE_STRIDE]
+        freq[probe], start[probe] = model.sequence_intervals(modality, symbols[probe])
+        probe_bytes = len(encode_lanes(freq[probe], start[probe], lengths[probe]))
+        estimate = probe_bytes * int(lengths.sum()) // max(1, int(lengths[probe].sum()))
+        if estimate * 100 > budget * (100 + PROBE_MARGIN):
+            return None
+        rest = np.setdiff1d(rest, probe)
+    if len(rest):
+        freq[rest], start[rest] = model.sequence_intervals(modality, symbols[rest])
+    return encode_lanes(freq, start, lengths)
+
+
+def _intervals_from_tables(model, modality: Modality, symbols: np.ndarray):
+    """(freq, start) from a bare stand-in model that only gives whole tables, in blocks."""
+    freq, start = np.ones_like(symbols), np.zeros_like(symbols)
     n_symbols = model.config.n_text if modality == Modality.TEXT else 256
-    per_block = max(1, _ENCODE_BLOCK_ENTRIES // max(1, n_steps * n_symbols))
-    for lo in range(0, len(seqs), per_block):
+    per_block = max(1, _ENCODE_BLOCK_ENTRIES // max(1, symbols.shape[1] * n_symbols))
+    for lo in range(0, len(symbols), per_block):
         block = symbols[lo:lo + per_block]
         tables = np.asarray(model.sequence_freqs(modality, block))
         freq[lo:lo + per_block], start[lo:lo + per_block] = symbol_intervals(tables, block)
-    return encode_lanes(freq, start, lengths)
+    return freq, start
 
 
 def decode_lanes(model, modality: Modality, coded: list[bytes],
@@ -159,15 +187,19 @@ class NeuralCodec(Codec):
             raise CodecError(problem)
         return payload
 
-    def encode_unchecked(self, data: bytes, hint: ChunkHint) -> bytes:
+    def encode_unchecked(self, data: bytes, hint: ChunkHint,
+                         budget: int | None = None) -> bytes | None:
         if not self.applies_to(hint) or (hint.modality in IMAGE_CHANNELS and not hint.geometry):
             raise CodecError(f"the neural codec does not apply to this {hint.modality.tag} chunk")
         model = resolve_model(hint.model)
         header, seqs = tokenize(bytes(data), hint, model)
+        head = header.to_bytes()
         try:
-            return header.to_bytes() + code_sequences(model, hint.modality, seqs)
+            body = code_sequences(model, hint.modality, seqs,
+                                  None if budget is None else budget - len(head))
         except ValueError as exc:  # a model table with a zero or a bad total
             raise CodecError(f"neural encoding failed: {exc}") from None
+        return None if body is None else head + body
 
     def check_many(self, chunks: list[bytes], payloads: list[bytes],
                    model: object | None = None) -> list[str | None]:

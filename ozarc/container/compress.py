@@ -97,8 +97,8 @@ def compress_chunk(job: CompressJob, check: bool = True) -> CompressResult:
     failures, fallback = [], None
     for learned in (c for c in candidates if c.uses_model):
         try:
-            learned_payload = learned.encode_unchecked(job.data, hint)
-            if len(learned_payload) >= len(payload):
+            learned_payload = learned.encode_unchecked(job.data, hint, budget=len(payload))
+            if learned_payload is None or len(learned_payload) >= len(payload):
                 continue
             if check:
                 problem = learned.check_many([job.data], [learned_payload], job.model)[0]

@@ -44,7 +44,7 @@ class RunCodec(Codec):
             raise CodecError(problem)
         return payload
 
-    def encode_unchecked(self, data, hint):
+    def encode_unchecked(self, data, hint, budget=None):
         if len(set(data)) > 1:
             return bytes(data) + b"....."     # loses to zstd and store
         return b"R" + data[:1]

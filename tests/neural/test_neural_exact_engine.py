@@ -43,3 +43,39 @@ def test_text_round_trip_on_the_exact_engine(text_model):
     data = "naïve café ☕ 東京\r\n\tdef f(): return 0\x00".encode()
     payload = CODEC.encode(data, ChunkHint(Modality.TEXT, model=text_model))
     assert CODEC.decode(payload, len(data), text_model) == data
+
+
+def _speech(lanes: int) -> tuple[bytes, ChunkHint]:
+    """``lanes`` speech windows (1024 bytes each) of a slow tone, 16-bit mono."""
+    from ozarc.codecs import neural
+
+    samples = lanes * 512
+    pcm = (np.sin(np.arange(samples) / 9.0) * 2000).astype("<i2").tobytes()
+    assert len(pcm) == lanes * 1024 and neural.PROBE_MIN_LANES <= lanes
+    return pcm, ChunkHint(Modality.SPEECH, geometry=(1,), model=testing.small_model())
+
+
+def test_a_probe_that_passes_gives_the_same_payload():
+    """Lanes are coded independently, so coding a sample first changes nothing."""
+    pcm, hint = _speech(70)
+    plain = CODEC.encode_unchecked(pcm, hint)
+    assert CODEC.encode_unchecked(pcm, hint, budget=10 * len(pcm)) == plain
+    assert CODEC.decode(plain, len(pcm), hint.model) == pcm
+
+
+def test_a_probe_gives_up_only_well_above_the_budget(monkeypatch):
+    from ozarc.codecs import neural
+
+    pcm, hint = _speech(70)
+    size = len(CODEC.encode_unchecked(pcm, hint))
+    coded = []
+    real = hint.model.sequence_intervals
+    monkeypatch.setattr(hint.model, "sequence_intervals",
+                        lambda m, s: coded.append(len(s)) or real(m, s))
+    assert CODEC.encode_unchecked(pcm, hint, budget=size // 2) is None
+    assert coded == [9]                      # the probe: lanes 0, 8, ..., 64; nothing more
+    coded.clear()
+    # an estimate within the margin: everything is coded (the writer then compares sizes)
+    budget = size * 100 // (100 + neural.PROBE_MARGIN // 2)
+    assert CODEC.encode_unchecked(pcm, hint, budget=budget) is not None
+    assert coded == [9, 61]
