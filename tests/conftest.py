@@ -19,3 +19,18 @@ def pytest_configure(config):
 def _shipped_models_only_when_marked(request, monkeypatch):
     if request.node.get_closest_marker("learned") is None:
         monkeypatch.setattr(hooks, "shipped_model_ref", lambda name="default": None)
+
+
+@pytest.fixture
+def register_learned(monkeypatch):
+    """Install a test codec in the registry and make ``ref`` the shipped default model, for
+    the duration of a test: ``register_learned(codec, ref)``."""
+    from ozarc.codecs import registry
+
+    def install(codec, ref):
+        monkeypatch.setitem(registry._BY_ID, codec.codec_id, codec)
+        monkeypatch.setitem(registry._BY_NAME, codec.name, codec)
+        monkeypatch.setattr(hooks, "shipped_model_ref", lambda name="default": ref)
+        return codec
+
+    return install

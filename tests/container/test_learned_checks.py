@@ -10,7 +10,7 @@ import wave
 import pytest
 
 import ozarc
-from ozarc.codecs import codec_by_id, registry
+from ozarc.codecs import codec_by_id
 from ozarc.codecs.base import Codec
 from ozarc.container import hooks
 from ozarc.container.compress import CompressJob, compress_chunk, settle_checks
@@ -60,13 +60,9 @@ class RunCodec(Codec):
 
 
 @pytest.fixture
-def run_codec(monkeypatch):
-    codec = RunCodec()
-    monkeypatch.setitem(registry._BY_ID, RunCodec.codec_id, codec)
-    monkeypatch.setitem(registry._BY_NAME, RunCodec.name, codec)
-    monkeypatch.setattr(hooks, "shipped_model_ref", lambda name="default": REF)
+def run_codec(monkeypatch, register_learned):
     monkeypatch.setattr(hooks, "load_model", lambda sha256_hex, name: "loaded fake")
-    return codec
+    return register_learned(RunCodec(), REF)
 
 
 def job(data: bytes) -> CompressJob:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 import pytest
 
 import ozarc
-from ozarc.codecs import registry
 from ozarc.codecs.base import Codec
 from ozarc.container import hooks
 from ozarc.errors import CodecError, ModelNotFoundError
@@ -46,11 +45,8 @@ class XorCodec(Codec):
 
 
 @pytest.fixture
-def fake_learned(monkeypatch):
-    codec = XorCodec()
-    monkeypatch.setitem(registry._BY_ID, XorCodec.codec_id, codec)
-    monkeypatch.setitem(registry._BY_NAME, XorCodec.name, codec)
-    monkeypatch.setattr(hooks, "shipped_model_ref", lambda name="default": REF)
+def fake_learned(monkeypatch, register_learned):
+    register_learned(XorCodec(), REF)
     loads = []
 
     def load(sha256_hex, name):
