@@ -98,22 +98,17 @@ def compress_chunk(job: CompressJob, check: bool = True) -> CompressResult:
     for learned in (c for c in candidates if c.uses_model):
         try:
             learned_payload = learned.encode_unchecked(job.data, hint, budget=len(payload))
-            if learned_payload is None or len(learned_payload) >= len(payload):
-                continue
-            if check:
-                problem = learned.check_many([job.data], [learned_payload], job.model)[0]
-                if problem is not None:
-                    failures.append(f"{learned.name}: {problem}")
-                    continue
-            elif fallback is None:
-                fallback = (codec.codec_id, payload)
         except Exception as exc:  # noqa: BLE001  (reported in the create report)
             failures.append(f"{learned.name}: {type(exc).__name__}: {exc}")
             continue
-        codec, payload = learned, learned_payload
-    return CompressResult(job.chunk_no, codec.codec_id, job.model if codec.uses_model else None,
-                          len(job.data), check8(job.data), payload, tuple(failures),
-                          fallback if codec.uses_model else None)
+        if learned_payload is not None and len(learned_payload) < len(payload):
+            fallback = fallback or (codec.codec_id, payload)
+            codec, payload = learned, learned_payload
+    result = CompressResult(job.chunk_no, codec.codec_id,
+                            job.model if codec.uses_model else None, len(job.data),
+                            check8(job.data), payload, tuple(failures),
+                            fallback if codec.uses_model else None)
+    return settle_checks([job], [result])[0] if check else result
 
 
 def settle_checks(jobs: list[CompressJob], results: list[CompressResult]) -> list[CompressResult]:
