@@ -46,9 +46,7 @@ class NumpyBackend:
         """Exact integer product x [..., in] (int64) @ w [in, out] (float64) -> int64.
 
         Flattened to 2-D first: a stacked matmul would run one tiny product per row."""
-        lead = x.shape[:-1]
-        flat = x.reshape(-1, x.shape[-1]).astype(np.float64)
-        return np.matmul(flat, w).astype(np.int64).reshape(*lead, w.shape[1])
+        return _float_product(x, w).astype(np.int64).reshape(*x.shape[:-1], w.shape[1])
 
     def linear(self, x, w, mult, shift, bound: int):
         """requantize(matmul(x, w), mult, shift, bound): a quantised layer's output."""
@@ -153,9 +151,8 @@ class NumbaBackend(NumpyBackend):
 
     def linear(self, x, w, mult, shift, bound: int):
         """The float64 product, then one compiled pass to the clamped int64 output."""
-        lead = x.shape[:-1]
-        acc = np.matmul(x.reshape(-1, x.shape[-1]).astype(np.float64), w)
-        return self._k.requantize_rows(acc, mult, shift, bound).reshape(*lead, w.shape[1])
+        acc = self._k.requantize_rows(_float_product(x, w), mult, shift, bound)
+        return acc.reshape(*x.shape[:-1], w.shape[1])
 
     def normalize(self, x, gamma, beta, eps_q: int, groups: int):
         return self._k.normalize_rows(_rows(x), gamma, beta, eps_q, groups).reshape(x.shape)
@@ -182,26 +179,37 @@ class NumbaBackend(NumpyBackend):
     def routed_value(self, z, weights, experts, width: int):
         """block._value's routed sum (before its final >> 16) [rows, width]: each expert's
         product on its lanes, requantised, weighted and added in one compiled pass."""
-        xf, w = _rows(z).astype(np.float64), _rows(weights)
-        out = np.zeros((len(xf), width), dtype=np.int64)
-        for e, layer in enumerate(experts):
-            lanes = np.flatnonzero(w[:, e] > 0)
-            if len(lanes):
-                self._k.add_weighted_requantized(out, lanes, xf[lanes] @ layer.w,
-                                                 layer.mult, layer.shift, w[:, e])
+        out, w, expert_rows = _routing(z, weights, width)
+        for e, lanes, x_e in expert_rows:
+            layer = experts[e]
+            self._k.add_weighted_requantized(out, lanes, x_e @ layer.w, layer.mult,
+                                             layer.shift, w[:, e])
         return out
 
     def routed_ffn(self, z, weights, key_experts, value_experts, width: int):
         """block._ffn's routed sum before requantisation [rows, width]."""
-        xf, w = _rows(z).astype(np.float64), _rows(weights)
-        out = np.zeros((len(xf), width), dtype=np.int64)
-        for e, (key, value) in enumerate(zip(key_experts, value_experts)):
-            lanes = np.flatnonzero(w[:, e] > 0)
-            if len(lanes):
-                hidden = self._k.ffn_hidden(xf[lanes] @ key.w, key.mult, key.shift, lanes,
-                                            w[:, e])
-                self._k.add_rows(out, lanes, hidden @ value)
+        out, w, expert_rows = _routing(z, weights, width)
+        for e, lanes, x_e in expert_rows:
+            key = key_experts[e]
+            hidden = self._k.ffn_hidden(x_e @ key.w, key.mult, key.shift, lanes, w[:, e])
+            self._k.add_rows(out, lanes, hidden @ value_experts[e])
         return out
+
+
+def _float_product(x, w):
+    """x [..., in] int64 @ w [in, out] float64, flattened to 2-D first (a stacked matmul
+    would run one tiny product per row): the exact float64 accumulators [rows, out]."""
+    return np.matmul(x.reshape(-1, x.shape[-1]).astype(np.float64), w)
+
+
+def _routing(z, weights, width: int):
+    """(out zeros [rows, width] int64, weights [rows, E], iterator of (expert, its lanes,
+    those lanes' rows of z as float64)) for the routed layers; experts without lanes are
+    skipped."""
+    xf, w = _rows(z).astype(np.float64), _rows(weights)
+    out = np.zeros((len(xf), width), dtype=np.int64)
+    lanes_of = ((e, np.flatnonzero(w[:, e] > 0)) for e in range(w.shape[1]))
+    return out, w, ((e, lanes, xf[lanes]) for e, lanes in lanes_of if len(lanes))
 
 
 def _lanes(a):

@@ -70,6 +70,12 @@ def _clamp(z, bound):
 
 
 @_jit
+def _requant(acc, mult, shift, bound):
+    """backend.requantize of one float64 accumulator holding an integer."""
+    return _clamp((np.int64(acc) * mult) >> shift, bound)
+
+
+@_jit
 def _isqrt(a):
     """Exact floor(sqrt(a)) for 0 <= a < 2**62 (kernels.isqrt's contract)."""
     s = np.int64(np.sqrt(np.float64(a)))
@@ -174,7 +180,7 @@ def requantize_rows(acc, mult, shift, bound):
     out = np.empty((R, O), dtype=np.int64)
     for row in range(R):
         for j in range(O):
-            out[row, j] = _clamp((np.int64(acc[row, j]) * mult[j]) >> shift[j], bound)
+            out[row, j] = _requant(acc[row, j], mult[j], shift[j], bound)
     return out
 
 
@@ -359,8 +365,7 @@ def add_weighted_requantized(out, lanes, acc, mult, shift, weight):
         lane = lanes[i]
         w = weight[lane]
         for j in range(O):
-            q = _clamp((np.int64(acc[i, j]) * mult[j]) >> shift[j], ACT_MAX)
-            out[lane, j] += q * w
+            out[lane, j] += _requant(acc[i, j], mult[j], shift[j], ACT_MAX) * w
 
 
 @_jit
@@ -373,7 +378,7 @@ def ffn_hidden(acc, mult, shift, lanes, weight):
     for i in range(L):
         w = weight[lanes[i]]
         for j in range(O):
-            h = max(_clamp((np.int64(acc[i, j]) * mult[j]) >> shift[j], ACT_MAX), 0)
+            h = max(_requant(acc[i, j], mult[j], shift[j], ACT_MAX), 0)
             h = min((h * h) >> ACT_BITS, ACT_MAX)
             out[i, j] = np.float64((h * w) >> ACT_BITS)
     return out
