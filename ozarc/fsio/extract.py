@@ -314,23 +314,32 @@ def _extract_batch(archive_path, index, dest_dir, records, overwrite):
 
 def _write_files(reader: Reader, dirs: DirCache, records: list[EntryRecord], overwrite: bool,
                  report: ExtractReport, progress=None) -> None:
-    """write_file for each record, in order.  The learned chunks of the next files (up to
+    """write_file for each record, in order.  The learned chunks of each run of files (up to
     PREFETCH_CHUNKS of them) are decoded together first: a folder of short recordings then
     shares the decoder's steps instead of paying them file by file."""
-    prefetched_until = 0
-    for i, record in enumerate(records):
-        if i >= prefetched_until:
-            chunks: list[int] = []
-            prefetched_until = i
-            while prefetched_until < len(records) and len(chunks) < PREFETCH_CHUNKS:
-                chunks += [e.chunk_no for stream in records[prefetched_until].streams
-                           for e in stream.extents if _learned_chunk(reader, e.chunk_no)]
-                prefetched_until += 1
-            if len(chunks) > 1:
-                reader.prefetch(chunks, entry_name(record))
-        _guarded(report, record, lambda r: write_file(reader, dirs, r, overwrite))
-        if progress is not None:
-            progress.advance(record.size, entry_name(record))
+    for window, chunks in _prefetch_windows(reader, records):
+        if len(chunks) > 1:
+            reader.prefetch(chunks, entry_name(window[0]))
+        for record in window:
+            _guarded(report, record, lambda r: write_file(reader, dirs, r, overwrite))
+            if progress is not None:
+                progress.advance(record.size, entry_name(record))
+
+
+def _prefetch_windows(reader: Reader, records: list[EntryRecord]):
+    """Consecutive runs of records, each with its learned chunk numbers, a run closing once
+    it holds PREFETCH_CHUNKS of them."""
+    window: list[EntryRecord] = []
+    chunks: list[int] = []
+    for record in records:
+        window.append(record)
+        chunks += [e.chunk_no for stream in record.streams for e in stream.extents
+                   if _learned_chunk(reader, e.chunk_no)]
+        if len(chunks) >= PREFETCH_CHUNKS:
+            yield window, chunks
+            window, chunks = [], []
+    if window:
+        yield window, chunks
 
 
 def worth_a_pool(reader: Reader, files: list[EntryRecord], jobs: int) -> bool:
