@@ -44,8 +44,10 @@ def add_parser(subparsers, parents) -> None:
     parser.add_argument("-j", "--jobs", type=positive_int, default=None,
                         help=f"worker processes (default: cores, here {default_jobs()})")
     parser.add_argument("-l", "--level", type=int, choices=range(1, 10), default=6,
-                        metavar="N", help="1 (fast) .. 9 (small), default 6: 1-6 zstd only; 7-9 add "
-                        "the learned codec (slow: tens of KB/s) against zstd -19")
+                        metavar="N", help="1 (fast) .. 9 (small), default 6: 1-6 zstd only; 7-8 add "
+                        "the learned codec with the 'default' model (~100 KB/s), 9 with the "
+                        "'high' model (slower; 'default' where it is not installed), each "
+                        "against zstd -19 and store (MODELS.md)")
     parser.add_argument("--codec", choices=codec_choices(), default="auto",
                         help="auto keeps the smallest of the learned codec, zstd and store")
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",

@@ -38,6 +38,14 @@ def test_help_exits_0(run_cli):
     assert "COMMAND" in result.out
 
 
+def test_create_help_says_which_model_each_level_uses(run_cli):
+    result = run_cli("c", "--help")
+    assert result.rc == 0
+    text = " ".join(result.out.split())
+    assert "7-8 add the learned codec with the 'default' model" in text
+    assert "9 with the 'high' model" in text
+
+
 @pytest.mark.parametrize("verb", [["x"], ["t"], ["l"], ["l", "--json"], ["cat", "--", "m"]])
 def test_missing_archive_exits_2(verb, tmp_path, run_cli):
     argv = [verb[0], str(tmp_path / "missing.oz")] + verb[1:]
