@@ -20,7 +20,6 @@ import pytest
 import soundfile
 
 import ozarc
-from ozarc.container.reader import Reader
 from ozarc.model.registry import shipped_models
 
 pytestmark = pytest.mark.learned
@@ -69,11 +68,8 @@ def _contents(archive: Path) -> dict[str, str]:
 
 
 def _models(archive: Path) -> dict[str, str]:
-    reader = Reader(archive)
-    try:
-        return {m.name: m.sha256.hex() for m in reader.index.models}
-    finally:
-        reader.close()
+    with ozarc.open(archive) as reader:
+        return {m.name: m.sha256.hex() for m in reader._reader.index.models}
 
 
 @pytest.mark.skipif(not REGEN, reason="set OZARC_REGEN_GOLDEN=1")
