@@ -27,9 +27,9 @@ def merged_state_dict(checkpoint: dict) -> tuple[ModelConfig, dict]:
     """The contract's state dict (HiRA merged) from a checkpoint or a float export."""
     config = ModelConfig.from_dict(checkpoint["config"])
     net = OzNet(config)
-    if "state_dict" in checkpoint:      # model_float.pt: already merged
-        net.merge_hira()
-        net.load_state_dict(checkpoint["state_dict"])
+    if "state_dict" in checkpoint or checkpoint.get("hira_merged", False):
+        net.merge_hira()                # model_float.pt, or a checkpoint from the QAT phase
+        net.load_state_dict(checkpoint.get("state_dict", checkpoint.get("model")))
     else:
         net.load_state_dict(checkpoint["model"])
         net.merge_hira()

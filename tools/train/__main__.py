@@ -36,6 +36,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--stage-steps", default="0,0",
                    help="A,B: first A steps FFN experts frozen, next B value experts frozen")
     p.add_argument("--router-noise", type=float, default=0.0)
+    p.add_argument("--qat-steps", type=int, default=0,
+                   help="the last N steps train the int8 weights the exporter writes")
     p.add_argument("--eval-every", type=int, default=500)
     p.add_argument("--eval-seqs", type=int, default=32)
     p.add_argument("--checkpoint-every", type=int, default=500)
@@ -71,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             lr_min_ratio=args.lr_min_ratio, warmup=args.warmup, weight_decay=args.weight_decay,
             grad_clip=args.grad_clip, stage_steps=stage_steps, router_noise=args.router_noise,
             eval_every=args.eval_every, eval_seqs=args.eval_seqs,
-            checkpoint_every=args.checkpoint_every, seed=args.seed, bf16=args.bf16)
+            checkpoint_every=args.checkpoint_every, seed=args.seed, bf16=args.bf16,
+            qat_steps=args.qat_steps)
         figures = train(cfg, corpus, settings, args.out, args.device, args.resume,
                         tokenizer.sha256)
     except OzarcError as error:

@@ -1,5 +1,6 @@
 """The training loop: balanced modality batches, AdamW, clipping, cosine LR, staged MoE
-freezing, held-out bits/Byte, resumable checkpoints, and the float export for the engine."""
+freezing, a final quantisation-aware phase, held-out bits/Byte, resumable checkpoints, and the
+float export for the engine."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.func import functional_call
 
 from ozarc.errors import UsageError
 from ozarc.modality import Modality
 from ozarc.model.config import ModelConfig
 from ozarc.model.network import OzNet
 from tools.train.data import Corpus, Pool, pad_batch, sample_batch
+from tools.train.qat import fake_quant_params
 
 log = logging.getLogger("ozarc.train")
 CHECKPOINT = "checkpoint.pt"
@@ -43,6 +46,7 @@ class TrainSettings:
     checkpoint_every: int = 500
     seed: int = 0
     bf16: bool = False               # autocast matmuls to bfloat16 (GPU); the WKV stays float32
+    qat_steps: int = 0               # the last N steps train the int8 model (tools.train.qat)
 
 
 def lr_at(step: int, s: TrainSettings) -> float:
@@ -60,6 +64,11 @@ def frozen_part(step: int, s: TrainSettings) -> str | None:
     return "ffn" if step < a else "att" if step < a + b else None
 
 
+def in_qat_phase(step: int, s: TrainSettings) -> bool:
+    """True for the last ``qat_steps`` steps: HiRA merged, forward through int8 weights."""
+    return s.qat_steps > 0 and step >= s.steps - s.qat_steps
+
+
 def make_optimizer(net: OzNet, s: TrainSettings) -> torch.optim.AdamW:
     """Weight decay on matrices only; vectors (mixes, decays, norms) are not decayed."""
     matrices = [p for p in net.parameters() if p.ndim >= 2]
@@ -69,27 +78,28 @@ def make_optimizer(net: OzNet, s: TrainSettings) -> torch.optim.AdamW:
                              lr=s.lr, betas=(0.9, 0.99), eps=1e-8)
 
 
-def sequence_loss(net: OzNet, modality: Modality, batch, device,
-                  bf16: bool = False) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """(mean cross-entropy in nats over real positions, aux loss, number of positions)."""
+def sequence_loss(net: OzNet, modality: Modality, batch, device, bf16: bool = False,
+                  quantised: bool = False) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """(mean cross-entropy in nats over real positions, aux loss, number of positions);
+    ``quantised``: the forward pass sees the exporter's int8 weights (straight-through)."""
     inputs, targets, mask = (torch.as_tensor(a, device=device) for a in batch)
     with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
-        logits, aux = net(inputs, modality)
+        if quantised:
+            logits, aux = functional_call(net, fake_quant_params(net), (inputs, modality))
+        else:
+            logits, aux = net(inputs, modality)
     ce = F.cross_entropy(logits.float().flatten(0, 1), targets.flatten(), reduction="none")
     mask = mask.flatten()
     n = int(mask.sum())
     return (ce * mask).sum() / max(n, 1), aux, n
 
 
-def extra_loss(net: OzNet, step: int) -> torch.Tensor | float:
-    """Hook for the later quantization-aware phase (e.g. a penalty or fake-quant pass); 0 now."""
-    return 0.0
-
-
 @torch.no_grad()
-def evaluate(net: OzNet, heldout: dict[Modality, Pool], n_seqs: int, device) -> dict[str, float]:
+def evaluate(net: OzNet, heldout: dict[Modality, Pool], n_seqs: int, device,
+             quantised: bool = False) -> dict[str, float]:
     """Held-out bits per original byte per modality (text: token bits / UTF-8 bytes), on a
-    fixed, evenly spaced subset of full-length held-out sequences."""
+    fixed, evenly spaced subset of full-length held-out sequences (``quantised``: of the
+    int8-weight model, as in the QAT phase)."""
     was_training = net.training
     net.eval()
     result = {}
@@ -101,7 +111,7 @@ def evaluate(net: OzNet, heldout: dict[Modality, Pool], n_seqs: int, device) -> 
         for start in range(0, len(picks), 8):
             chunk = picks[start:start + 8]
             batch = pad_batch(modality, [pool.sequences[i] for i in chunk])
-            ce, _, n = sequence_loss(net, modality, batch, device)
+            ce, _, n = sequence_loss(net, modality, batch, device, quantised=quantised)
             bits += float(ce) * n / math.log(2)
             n_bytes += sum(pool.n_bytes[i] for i in chunk)
         result[modality.tag] = bits / n_bytes
@@ -114,16 +124,38 @@ def save_checkpoint(path: Path, net: OzNet, opt, step: int, settings: TrainSetti
     """Atomic: written to a temporary name, then renamed over the old checkpoint."""
     tmp = path.with_suffix(".tmp")
     torch.save({"config": net.config.to_dict(), "model": net.state_dict(),
+                "hira_merged": is_merged(net),
                 "optimizer": opt.state_dict(), "step": step, "settings": asdict(settings),
                 "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, tmp)
     os.replace(tmp, path)
 
 
+def is_merged(net: OzNet) -> bool:
+    """True once the HiRA branches are folded in (the QAT phase runs merged)."""
+    return not any("hira_" in name for name, _ in net.named_parameters())
+
+
+def merge_keeping_moments(net: OzNet, opt, settings: TrainSettings):
+    """Fold HiRA into the weights and return a new optimizer for the merged net that keeps
+    the Adam moments of every surviving parameter (the merged matrix is the same Parameter,
+    and its gradient is the gradient of the effective weight the moments already track)."""
+    net.merge_hira()
+    fresh = make_optimizer(net, settings)
+    for p in net.parameters():
+        if p in opt.state:
+            fresh.state[p] = opt.state[p]
+    return fresh
+
+
 def export_float(net: OzNet, path: Path, tokenizer_sha256: str) -> None:
     """The merged float weights the exporter (ozarc.model.export) reads: contract keys only."""
     merged = OzNet(net.config)
-    merged.load_state_dict(net.state_dict())
-    merged.merge_hira()
+    if is_merged(net):                  # QAT phase: the net is merged already
+        merged.merge_hira()
+        merged.load_state_dict(net.state_dict())
+    else:
+        merged.load_state_dict(net.state_dict())
+        merged.merge_hira()
     torch.save({"config": net.config.to_dict(), "state_dict": merged.state_dict(),
                 "tokenizer_sha256": tokenizer_sha256}, path)
 
@@ -141,12 +173,16 @@ def train(cfg: ModelConfig, corpus: Corpus, settings: TrainSettings, out: Path,
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
     net = OzNet(cfg).to(device)
-    opt = make_optimizer(net, settings)
     step = 0
+    state = None
     if resume and ckpt_path.exists():
         state = torch.load(ckpt_path, map_location=device, weights_only=False)
         if ModelConfig.from_dict(state["config"]) != cfg:
             raise UsageError(f"{ckpt_path} was trained with another model config")
+        if state.get("hira_merged", False):
+            net.merge_hira()
+    opt = make_optimizer(net, settings)
+    if state is not None:
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         step = state["step"]
@@ -161,6 +197,10 @@ def train(cfg: ModelConfig, corpus: Corpus, settings: TrainSettings, out: Path,
     log_file = (out / "log.jsonl").open("a", encoding="utf-8")
     started = time.perf_counter()
     while step < settings.steps:
+        quantised = in_qat_phase(step, settings)
+        if quantised and not is_merged(net):
+            opt = merge_keeping_moments(net, opt, settings)
+            log.info("step %d: HiRA merged, quantisation-aware phase begins", step)
         frozen = frozen_part(step, settings)
         for part in ("att", "ffn"):
             for p in net.moe_parameters(part):
@@ -172,16 +212,18 @@ def train(cfg: ModelConfig, corpus: Corpus, settings: TrainSettings, out: Path,
         for modality in modalities:
             batch = sample_batch(corpus.train[modality], modality, settings.batch_per_modality,
                                  settings.max_len, rng)
-            ce, aux, _ = sequence_loss(net, modality, batch, device, settings.bf16)
-            (ce + aux + extra_loss(net, step)).backward()
+            ce, aux, _ = sequence_loss(net, modality, batch, device, settings.bf16, quantised)
+            (ce + aux).backward()
             losses[modality.tag] = float(ce.detach()) / math.log(2)
         torch.nn.utils.clip_grad_norm_(net.parameters(), settings.grad_clip)
         opt.step()
         step += 1
         record = {"step": step, "lr": lr_at(step - 1, settings), "train_bits_per_symbol": losses,
                   "seconds": round(time.perf_counter() - started, 2)}
+        if quantised:
+            record["qat"] = True
         if step % settings.eval_every == 0 or step == settings.steps:
-            figures = evaluate(net, corpus.heldout, settings.eval_seqs, device)
+            figures = evaluate(net, corpus.heldout, settings.eval_seqs, device, quantised)
             record["heldout_bits_per_byte"] = figures
             log.info("step %d heldout bits/Byte %s", step, figures)
         log_file.write(json.dumps(record) + "\n")
