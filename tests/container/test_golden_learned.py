@@ -1,9 +1,11 @@
 """Archives coded by the shipped learned models stay readable.
 
-One small golden archive per shipped model (``default`` at level 7, ``high`` at level 9) pins
-the whole learned path of a real archive: a future change to the tokenizers, the engine's
-integers, the coder or the container that would leave old archives undecodable fails here.
-A new shipped model does not replace the file an old archive names; its archive is added.
+One small golden archive per model file ever shipped (``learned-<name>-<sha256[:12]>.oz``:
+``default`` written at level 7, ``high`` at level 9) pins the whole learned path of a real
+archive: a future change to the tokenizers, the engine's integers, the coder or the container
+that would leave old archives undecodable fails here.  A new version of a shipped model does
+not replace the file the old archives name; its golden archive is added beside the old ones,
+and every old one must still decode.
 
 ``OZARC_REGEN_GOLDEN=1 python -m pytest tests/container/test_golden_learned.py`` writes the
 archives of the shipped models that have none yet (existing ones are never rewritten).
@@ -27,8 +29,9 @@ pytestmark = pytest.mark.learned
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "golden"
 MEDIA = GOLDEN.parent / "media"
 MTIME = 1_700_000_000_000_000_000
-#: archive stem -> (shipped model, level that selects it)
-ARCHIVES = {"learned-default": ("default", 7), "learned-high": ("high", 9)}
+#: shipped model name -> the level that selects it
+LEVELS = {"default": 7, "high": 9}
+ARCHIVES = sorted(p.stem for p in GOLDEN.glob("learned-*.oz"))
 NOTES = """\
 Field notes, second week. The river rose overnight after the storm in the hills, and by
 morning the lower path was under a foot of brown water. We moved the instruments to the
@@ -67,6 +70,10 @@ def _contents(archive: Path) -> dict[str, str]:
                 for e in reader.entries() if e.kind == "file"}
 
 
+def _stem(model: str, sha256: str) -> str:
+    return f"learned-{model}-{sha256[:12]}"
+
+
 def _models(archive: Path) -> dict[str, str]:
     with ozarc.open(archive) as reader:
         return {m.name: m.sha256.hex() for m in reader._reader.index.models}
@@ -77,9 +84,12 @@ def test_regenerate_learned_golden(tmp_path, monkeypatch):
     _build_source(tmp_path)
     monkeypatch.chdir(tmp_path)
     shipped = shipped_models()
-    for stem, (model, level) in ARCHIVES.items():
+    for model, level in LEVELS.items():
+        if model not in shipped:
+            continue
+        stem = _stem(model, shipped[model].sha256)
         archive = GOLDEN / f"{stem}.oz"
-        if model not in shipped or archive.exists():
+        if archive.exists():
             continue
         ozarc.create(archive, ["mix"], jobs=1, level=level)
         expected = {"model": model, "sha256": shipped[model].sha256,
@@ -88,12 +98,19 @@ def test_regenerate_learned_golden(tmp_path, monkeypatch):
         (GOLDEN / f"{stem}.json").write_text(json.dumps(expected, indent=1) + "\n")
 
 
-@pytest.mark.parametrize("stem", sorted(ARCHIVES))
+def test_every_shipped_model_has_a_golden_archive():
+    shipped = shipped_models()
+    assert shipped, "no shipped model installed"
+    for model, ref in shipped.items():
+        assert _stem(model, ref.sha256) in ARCHIVES, \
+            f"shipped model {model} ({ref.sha256[:12]}) has no golden archive: run the regeneration"
+
+
+@pytest.mark.parametrize("stem", ARCHIVES)
 def test_learned_golden_archive_still_decodes(stem, tmp_path):
     archive = GOLDEN / f"{stem}.oz"
-    if not archive.exists():
-        pytest.skip(f"no golden archive for the {ARCHIVES[stem][0]} model (not shipped yet)")
     expected = json.loads((GOLDEN / f"{stem}.json").read_text())
+    assert stem == _stem(expected["model"], expected["sha256"])
     assert _models(archive) == {expected["model"]: expected["sha256"]}
     with ozarc.open(archive) as reader:
         assert any("neural" in e.codecs for e in reader.entries()), "the model coded nothing"
@@ -104,9 +121,9 @@ def test_learned_golden_archive_still_decodes(stem, tmp_path):
     assert _contents(archive) == expected["files"]
 
 
-@pytest.mark.parametrize("stem", sorted(ARCHIVES))
-def test_level_selects_its_shipped_model(stem, tmp_path, monkeypatch):
-    model, level = ARCHIVES[stem]
+@pytest.mark.parametrize("model", sorted(LEVELS))
+def test_level_selects_its_shipped_model(model, tmp_path, monkeypatch):
+    level = LEVELS[model]
     shipped = shipped_models()
     if model not in shipped:
         pytest.skip(f"the {model} model is not installed")
