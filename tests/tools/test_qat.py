@@ -15,6 +15,7 @@ from ozarc.model.network import OzNet
 from tests.tools.test_train import TOKENIZER, data_dir  # noqa: F401  (fixture)
 from tools.ship.__main__ import merged_state_dict
 from tools.train.data import load_corpus
+from tools.train.heldout import main as heldout_main
 from tools.train.loop import TrainSettings, in_qat_phase, train
 from tools.train.qat import dequantised_rows, fake_quant_params
 
@@ -143,3 +144,16 @@ def test_qat_run_merges_trains_resumes_and_ships(data_dir, tmp_path):  # noqa: F
     _, from_export = merged_state_dict(export)
     assert set(state) == set(from_export)
     assert all(np.array_equal(state[k], from_export[k]) for k in state)
+
+
+def test_heldout_tool_reports_the_logged_int8_figures(data_dir, tmp_path, capsys):  # noqa: F811
+    corpus = load_corpus(data_dir, TOKENIZER, text_block=64)
+    _qat_run(corpus, tmp_path / "q", 3, 1)
+    logged = json.loads((tmp_path / "q" / "log.jsonl").read_text().splitlines()[-1])
+    assert heldout_main([str(tmp_path / "q" / "checkpoint.pt"), "--data", str(data_dir),
+                         "--text-block", "64", "--eval-seqs", "1"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["step"] == 3
+    # the run's last held-out figures are of the int8-weight model (the QAT phase)
+    assert record["int8_weights"] == pytest.approx(logged["heldout_bits_per_byte"], rel=1e-6)
+    assert set(record["float"]) == set(record["int8_weights"])
