@@ -23,23 +23,17 @@ import torch
 import torch.nn.functional as F
 
 from ozarc.modality import Modality
-from ozarc.model.config import ModelConfig
 from ozarc.model.network import OzNet
 from ozarc.model.tokenizers.text import default_model_bytes, tokenizer_for
 from tools.train.data import item_sequences, pad_batch, read_items
+from tools.train.loop import merged_net
 
 PATCH = 16
 
 
 def load_float_net(path: Path) -> OzNet:
-    """The float network of a checkpoint (HiRA merged or not) or of a float export."""
-    blob = torch.load(path, map_location="cpu", weights_only=False)
-    net = OzNet(ModelConfig.from_dict(blob["config"]))
-    state = blob.get("state_dict", blob.get("model"))
-    if not any("hira_" in key for key in state):
-        net.merge_hira()
-    net.load_state_dict(state)
-    return net.eval()
+    """The merged float network of a checkpoint or of a float export, in eval mode."""
+    return merged_net(torch.load(path, map_location="cpu", weights_only=False)).eval()
 
 
 def folder_sequences(folder: Path, every: int, limit: int) -> tuple[Modality, list[np.ndarray]]:

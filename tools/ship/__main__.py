@@ -17,24 +17,16 @@ import torch
 
 from ozarc.model.config import ModelConfig
 from ozarc.model.export import export_model
-from ozarc.model.network import OzNet
 from ozarc.model.ozm import write_ozm
 from ozarc.model.registry import FILES_DIR, install_model
 from ozarc.model.tokenizers.text import default_model_bytes
+from tools.train.loop import merged_net
 
 
 def merged_state_dict(checkpoint: dict) -> tuple[ModelConfig, dict]:
     """The contract's state dict (HiRA merged) from a checkpoint or a float export."""
-    config = ModelConfig.from_dict(checkpoint["config"])
-    net = OzNet(config)
-    if "state_dict" in checkpoint or checkpoint.get("hira_merged", False):
-        net.merge_hira()                # model_float.pt, or a checkpoint from the QAT phase
-        net.load_state_dict(checkpoint.get("state_dict", checkpoint.get("model")))
-    else:
-        net.load_state_dict(checkpoint["model"])
-        net.merge_hira()
-    return config, {k: v.detach().double().cpu().numpy() for k, v in net.state_dict().items()}
-
+    net = merged_net(checkpoint)
+    return net.config, {k: v.detach().double().cpu().numpy() for k, v in net.state_dict().items()}
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.ship", description=__doc__.split("\n")[0])
@@ -49,7 +41,6 @@ def main(argv=None) -> int:
     ref = install_model(data, args.name, args.dir)
     print(f"installed {ref.name} {ref.sha256} ({len(data)} bytes) in {args.dir}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

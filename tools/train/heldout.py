@@ -17,21 +17,9 @@ from pathlib import Path
 
 import torch
 
-from ozarc.model.config import ModelConfig
-from ozarc.model.network import OzNet
 from ozarc.model.tokenizers.text import default_model_bytes, tokenizer_for
 from tools.train.data import load_corpus
-from tools.train.loop import evaluate
-
-
-def merged_net(checkpoint: dict) -> OzNet:
-    """The checkpoint's network with HiRA merged (QAT checkpoints are merged already)."""
-    net = OzNet(ModelConfig.from_dict(checkpoint["config"]))
-    if checkpoint.get("hira_merged", False):
-        net.merge_hira()
-    net.load_state_dict(checkpoint["model"])
-    net.merge_hira()
-    return net
+from tools.train.loop import evaluate, merged_net
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -147,6 +147,18 @@ def merge_keeping_moments(net: OzNet, opt, settings: TrainSettings):
     return fresh
 
 
+def merged_net(checkpoint: dict) -> OzNet:
+    """The HiRA-merged float network of a training checkpoint ({"model": ...}, merged or not:
+    QAT checkpoints are) or of a float export ({"state_dict": ...}, always merged)."""
+    net = OzNet(ModelConfig.from_dict(checkpoint["config"]))
+    state = checkpoint["state_dict"] if "state_dict" in checkpoint else checkpoint["model"]
+    if not any("hira_" in key for key in state):
+        net.merge_hira()
+    net.load_state_dict(state)
+    net.merge_hira()
+    return net
+
+
 def export_float(net: OzNet, path: Path, tokenizer_sha256: str) -> None:
     """The merged float weights the exporter (ozarc.model.export) reads: contract keys only."""
     merged = OzNet(net.config)
