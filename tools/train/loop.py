@@ -161,13 +161,7 @@ def merged_net(checkpoint: dict) -> OzNet:
 
 def export_float(net: OzNet, path: Path, tokenizer_sha256: str) -> None:
     """The merged float weights the exporter (ozarc.model.export) reads: contract keys only."""
-    merged = OzNet(net.config)
-    if is_merged(net):                  # QAT phase: the net is merged already
-        merged.merge_hira()
-        merged.load_state_dict(net.state_dict())
-    else:
-        merged.load_state_dict(net.state_dict())
-        merged.merge_hira()
+    merged = merged_net({"config": net.config.to_dict(), "model": net.state_dict()})
     torch.save({"config": net.config.to_dict(), "state_dict": merged.state_dict(),
                 "tokenizer_sha256": tokenizer_sha256}, path)
 
