@@ -28,6 +28,7 @@ def merged_state_dict(checkpoint: dict) -> tuple[ModelConfig, dict]:
     net = merged_net(checkpoint)
     return net.config, {k: v.detach().double().cpu().numpy() for k, v in net.state_dict().items()}
 
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.ship", description=__doc__.split("\n")[0])
     parser.add_argument("checkpoint", type=Path)
@@ -41,6 +42,7 @@ def main(argv=None) -> int:
     ref = install_model(data, args.name, args.dir)
     print(f"installed {ref.name} {ref.sha256} ({len(data)} bytes) in {args.dir}")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -132,7 +132,7 @@ def save_checkpoint(path: Path, net: OzNet, opt, step: int, settings: TrainSetti
 
 def is_merged(net: OzNet) -> bool:
     """True once the HiRA branches are folded in (the QAT phase runs merged)."""
-    return not any("hira_" in name for name, _ in net.named_parameters())
+    return not has_hira(dict(net.named_parameters()))
 
 
 def merge_keeping_moments(net: OzNet, opt, settings: TrainSettings):
@@ -147,15 +147,22 @@ def merge_keeping_moments(net: OzNet, opt, settings: TrainSettings):
     return fresh
 
 
+def has_hira(state_dict: dict) -> bool:
+    """True for a state dict with HiRA branches (training before the QAT phase)."""
+    return any("hira_" in key for key in state_dict)
+
+
 def merged_net(checkpoint: dict) -> OzNet:
     """The HiRA-merged float network of a training checkpoint ({"model": ...}, merged or not:
     QAT checkpoints are) or of a float export ({"state_dict": ...}, always merged)."""
     net = OzNet(ModelConfig.from_dict(checkpoint["config"]))
     state = checkpoint["state_dict"] if "state_dict" in checkpoint else checkpoint["model"]
-    if not any("hira_" in key for key in state):
+    if has_hira(state):
+        net.load_state_dict(state)
         net.merge_hira()
-    net.load_state_dict(state)
-    net.merge_hira()
+    else:
+        net.merge_hira()
+        net.load_state_dict(state)
     return net
 
 
@@ -185,7 +192,7 @@ def train(cfg: ModelConfig, corpus: Corpus, settings: TrainSettings, out: Path,
         state = torch.load(ckpt_path, map_location=device, weights_only=False)
         if ModelConfig.from_dict(state["config"]) != cfg:
             raise UsageError(f"{ckpt_path} was trained with another model config")
-        if state.get("hira_merged", False):
+        if not has_hira(state["model"]):                # a checkpoint from the QAT phase
             net.merge_hira()
     opt = make_optimizer(net, settings)
     if state is not None:
