@@ -72,7 +72,7 @@ types:
         type: uvar
       - id: codec_id
         type: uvar
-        doc: 0 store, 1 zstd, 2.. learned codecs
+        doc: 0 store, 1 zstd, 2 neural (learned), 3 bzip2, 4 xz (FORMAT.md, CHUNK)
       - id: model_ref
         type: uvar
         doc: 0 none, k = model-table row k-1

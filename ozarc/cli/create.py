@@ -47,9 +47,10 @@ def add_parser(subparsers, parents) -> None:
                         metavar="N", help="1 (fast) .. 9 (small), default 6: 1-6 zstd only; 7-8 add "
                         "the learned codec with the 'default' model (~100 KB/s), 9 with the "
                         "'high' model (slower; 'default' where it is not installed), each "
-                        "against zstd -19 and store (MODELS.md)")
+                        "against zstd -19, bzip2 -9, xz -9e and store (MODELS.md)")
     parser.add_argument("--codec", choices=codec_choices(), default="auto",
-                        help="auto keeps the smallest of the learned codec, zstd and store")
+                        help="auto keeps, per chunk, the smallest of the level's codecs and "
+                        "store; a codec name uses that codec (zstd where it does not apply)")
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                         help="leave out members whose name or base name matches (repeatable)")
     add_output_flags(parser)

@@ -39,6 +39,9 @@ class Codec(ABC):
     #: Learned codecs need a model: the writer records the model-table index of ``hint.model``
     #: with the chunk, and the reader passes the loaded model back into ``decode``.
     uses_model: ClassVar[bool] = False
+    #: ``--codec auto`` tries this codec from this level up: the slow classical coders only
+    #: where the learned codec already spends far more time per chunk than they do.
+    auto_from_level: ClassVar[int] = 1
 
     def applies_to(self, hint: ChunkHint) -> bool:
         """Whether this codec can code chunks of this kind (learned codecs: one modality)."""

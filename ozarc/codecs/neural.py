@@ -8,12 +8,12 @@ lanes of one rANS stream; decoding steps all lanes together, one model call and 
 call per step, and :meth:`NeuralCodec.decode_many` puts many chunks into the same batch.
 
 Encoding verifies itself: the payload is decoded and compared before it is returned, and a
-mismatch raises CodecError (the writer then keeps zstd or store).
+mismatch raises CodecError (the writer then keeps the classical coding).
 
 Given a size to beat (``encode_unchecked(..., budget=)``), a big chunk is first coded on
 every PROBE_STRIDE-th lane only: lanes are coded independently, so that sample's exact
 size, scaled by symbols, estimates the chunk's.  Where the estimate exceeds the budget by
-more than PROBE_MARGIN the rest is not coded (the chunk keeps zstd or store); otherwise the
+more than PROBE_MARGIN the rest is not coded (the chunk keeps its classical coding); otherwise the
 other lanes are coded and the payload is the very same as without a probe.
 """
 

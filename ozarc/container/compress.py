@@ -19,14 +19,15 @@ CODEC_OPTIONS_BUILTIN = ("auto",)
 def candidates_for(hint: ChunkHint, codec_option: str) -> list[Codec]:
     """The codecs that compete for one chunk (``store`` always competes as well).
 
-    "auto": every registered codec that applies to the chunk (learned ones only when the
-    hint carries a model); "store": none; a codec name: that codec where it applies, zstd
+    "auto": every registered codec that applies to the chunk from its ``auto_from_level`` up
+    (learned ones only when the hint carries a model); "store": none; a codec name: that codec where it applies, zstd
     elsewhere (so ``--codec <learned>`` still compresses the chunks it cannot code).
     """
     if codec_option == "store":
         return []
     if codec_option == "auto":
         return [c for c in all_codecs() if c.name != "store" and c.applies_to(hint)
+                and hint.level >= c.auto_from_level
                 and (not c.uses_model or hint.model is not None)]
     codec = codec_by_name(codec_option)
     if codec.applies_to(hint) and (not codec.uses_model or hint.model is not None):

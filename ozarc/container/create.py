@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from ozarc.api import CreateReport, ModalityStats, ProgressSink
-from ozarc.codecs import ChunkHint, all_codecs, codec_by_id
+from ozarc.codecs import ChunkHint, all_codecs, codec_by_id, codec_by_name
 from ozarc.container.chunking import CHUNK_TARGET
 from ozarc.container.compress import check_codec_option, check_level, compress_chunk
 from ozarc.container import hooks
@@ -142,7 +142,9 @@ LEARNED_MIN_LEVEL = 7
 def _model_chooser(codec_option: str, level: int):
     """Learned codecs get a shipped model (level 9: ``high`` if installed, else ``default``);
     without one they simply do not compete."""
-    if codec_option in ("store", "zstd") or (codec_option == "auto" and level < LEARNED_MIN_LEVEL):
+    classical = codec_option == "store" or (
+        codec_option != "auto" and not codec_by_name(codec_option).uses_model)
+    if classical or (codec_option == "auto" and level < LEARNED_MIN_LEVEL):
         return lambda modality: None
     learned = [c for c in all_codecs() if c.uses_model]
     ref = hooks.shipped_model_ref("high" if level == 9 else "default") if learned else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ozarc.codecs import ChunkHint, codec_by_name, encode_smallest
 from ozarc.container.chunking import chunk_geometry, cut_points
 from ozarc.container.compress import CompressJob, CompressResult, compress_chunk, settle_checks
 from ozarc.modality import Modality
@@ -59,11 +58,13 @@ def _cost(results: list[CompressResult]) -> int:
 
 
 def whole_file_cost(data: bytes, coding: EntryCoding) -> int:
-    """Payload bytes of the file kept whole (modality other: zstd or store per chunk)."""
-    zstd = [] if coding.codec_option == "store" else [codec_by_name("zstd")]
+    """Payload bytes of the file kept whole: modality other, each chunk coded as the writer
+    codes it (the classical candidates of the level, or store)."""
     total, start = 0, 0
     for end in cut_points(data, Modality.OTHER):
-        total += len(encode_smallest(data[start:end], zstd, ChunkHint(level=coding.level))[1])
+        job = CompressJob(0, data[start:end], int(Modality.OTHER), (), coding.level,
+                          coding.codec_option)
+        total += len(compress_chunk(job).payload)
         start = end
     return total
 

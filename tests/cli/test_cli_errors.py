@@ -44,6 +44,7 @@ def test_create_help_says_which_model_each_level_uses(run_cli):
     text = " ".join(result.out.split())
     assert "7-8 add the learned codec with the 'default' model" in text
     assert "9 with the 'high' model" in text
+    assert "each against zstd -19, bzip2 -9, xz -9e and store" in text
 
 
 @pytest.mark.parametrize("verb", [["x"], ["t"], ["l"], ["l", "--json"], ["cat", "--", "m"]])

@@ -114,7 +114,7 @@ def test_learned_chunks_are_decoded_in_batches(tmp_path, monkeypatch, fake_learn
 
 @pytest.mark.parametrize("codec, level, learned", [
     ("auto", 6, False), ("auto", 7, True), ("auto", 9, True), ("zstd", 9, False),
-    ("store", 9, False), ("test-xor", 1, True),
+    ("store", 9, False), ("bzip2", 9, False), ("xz", 9, False), ("test-xor", 1, True),
 ])
 def test_levels_and_codec_options_decide_when_models_are_used(fake_learned, codec, level, learned):
     from ozarc.container.create import _model_chooser
