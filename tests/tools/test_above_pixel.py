@@ -1,0 +1,42 @@
+"""The above-pixel experiment feeds each position the symbol one patch row above the one it
+predicts (tools/experiments/above_pixel.py)."""
+
+import torch
+from hypothesis import given, settings, strategies as st
+
+from ozarc.modality import Modality
+from ozarc.model.vocab import PREFIX_TOKEN
+from tools.experiments.above_pixel import NONE, ROW_TOKENS, AbovePixelNet, above_symbols
+from tools.train.presets import preset
+
+
+@settings(max_examples=30, deadline=None)
+@given(modality=st.sampled_from([Modality.IMAGE_RGB, Modality.IMAGE_GRAY]),
+       length=st.integers(1, 120), seed=st.integers(0, 2**31))
+def test_position_t_sees_the_symbol_one_row_above_the_one_it_predicts(modality, length, seed):
+    symbols = torch.randint(0, 256, (2, length), generator=torch.Generator().manual_seed(seed))
+    prefix = torch.full((2, 1), PREFIX_TOKEN[modality])
+    inputs = torch.cat([prefix, symbols[:, :-1]], dim=1)   # input t holds s_{t-1}
+    above = above_symbols(inputs, modality)
+    row = ROW_TOKENS[modality]
+    for t in range(length):
+        expected = symbols[:, t - row] if t >= row else torch.full((2,), NONE)
+        assert torch.equal(above[:, t], expected)
+
+
+def test_the_experiment_network_runs_on_images_and_text():
+    net = AbovePixelNet(preset("tiny", 16))
+    torch.nn.init.normal_(net.head.weight)   # zero at init, which would stop every gradient
+    tokens = torch.cat([torch.full((1, 1), PREFIX_TOKEN[Modality.IMAGE_RGB]),
+                        torch.randint(0, 256, (1, 100))], dim=1)
+    logits, _ = net(tokens, Modality.IMAGE_RGB)
+    assert logits.shape == (1, 101, 256)
+    logits.sum().backward()
+    assert net.emb_above.weight.grad.abs().sum() > 0
+    net.zero_grad()
+    text = torch.cat([torch.full((1, 1), PREFIX_TOKEN[Modality.TEXT]),
+                      torch.randint(264, 280, (1, 50))], dim=1)
+    logits, _ = net(text, Modality.TEXT)
+    assert logits.shape == (1, 51, 16)
+    logits.sum().backward()
+    assert net.emb_above.weight.grad is None or net.emb_above.weight.grad.abs().sum() == 0

@@ -1,0 +1,1 @@
+"""Measured experiments that inform the model design; nothing here ships."""

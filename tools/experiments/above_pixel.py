@@ -1,0 +1,102 @@
+"""Does the network code photographs better when it is told the pixel above?
+
+Why: in a 16x16 patch in raster order (R, G, B interleaved) the pixel above the one being
+coded is 48 tokens back, and the position-cost measurement (MODELS.md, "Where the bits go")
+found the interior barely improving down the patch: the recurrent state keeps little of it.
+Here the float network gets one more input, an embedding of the same channel's value one
+patch row up, added to the token embedding (the engine could do the same with one more
+table lookup, exactly).  Both arms train alike on the corpus's images only and report
+held-out bits per byte; nothing from shared/bench is read.
+
+    python -m tools.experiments.above_pixel --data /work/corpus/images --steps 400 --out runs/above
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from ozarc.modality import Modality
+from ozarc.model.network import NetState, OzNet
+from ozarc.model.tokenizers.text import default_model_bytes, tokenizer_for
+from ozarc.model.vocab import N_BYTE_SYMBOLS, symbol_range
+from tools.train import loop
+from tools.train.data import load_corpus
+from tools.train.presets import preset
+
+#: tokens between a sub-pixel and the same channel one row up, in a full 16-wide patch
+ROW_TOKENS = {Modality.IMAGE_RGB: 48, Modality.IMAGE_GRAY: 16}
+NONE = N_BYTE_SYMBOLS  # "no pixel above" (the patch's first row, or the prefix)
+
+
+def above_symbols(tokens: Tensor, modality: Modality) -> Tensor:
+    """[B, T] inputs -> [B, T]: at position t (which predicts symbol s_t) the symbol above
+    s_t, i.e. s_{t-row}, which is input t-row+1; NONE where there is none.  Narrow edge
+    patches get the wrong neighbour: they are a small share of the pixels."""
+    row = ROW_TOKENS[modality]
+    above = torch.full_like(tokens, NONE)
+    if tokens.shape[1] > row:
+        earlier = tokens[:, 1:tokens.shape[1] - row + 1]
+        above[:, row:] = torch.where(earlier < N_BYTE_SYMBOLS, earlier, NONE)
+    return above
+
+
+class AbovePixelNet(OzNet):
+    """OzNet with the above-pixel embedding on image inputs (training the whole sequence
+    at once only: ``step`` does not keep the tokens it would need)."""
+
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        self.emb_above = nn.Embedding(N_BYTE_SYMBOLS + 1, cfg.width)
+        nn.init.uniform_(self.emb_above.weight, -1e-4, 1e-4)
+
+    def _run(self, tokens: Tensor, state: NetState, modality: Modality):
+        x = self.emb(tokens)
+        if modality in ROW_TOKENS:
+            x = x + self.emb_above(above_symbols(tokens, modality))
+        x = self.ln0(x)
+        shifts, wkvs, v_first, aux = [], [], None, 0.0
+        for i, block in enumerate(self.blocks):
+            x, z_last, wkv, v_first, aux_i = block(x, state.shift[i], state.wkv[i], v_first)
+            shifts.append(z_last)
+            wkvs.append(wkv)
+            aux = aux + aux_i
+        lo, hi = symbol_range(modality, self.config.n_text)
+        logits = nn.functional.linear(self.ln_out(x), self.head.weight[lo:hi])
+        return logits, NetState(torch.stack(shifts), torch.stack(wkvs)), aux
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, required=True, help="folder of training images")
+    p.add_argument("--steps", type=int, default=400)
+    p.add_argument("--config", default="small")
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--arms", default="plain,above")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    tokenizer = tokenizer_for(default_model_bytes())
+    corpus = load_corpus(args.data, tokenizer)
+    cfg = preset(args.config, tokenizer.n_text)
+    settings = loop.TrainSettings(steps=args.steps, batch_per_modality=args.batch, max_len=769,
+                                  lr=args.lr, eval_every=max(args.steps // 4, 1),
+                                  checkpoint_every=args.steps)
+    results = {}
+    for arm in args.arms.split(","):
+        loop.OzNet = AbovePixelNet if arm == "above" else OzNet
+        results[arm] = loop.train(cfg, corpus, settings, args.out / arm)
+        print(arm, json.dumps(results[arm]), flush=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
