@@ -40,3 +40,33 @@ def test_the_experiment_network_runs_on_images_and_text():
     assert logits.shape == (1, 51, 16)
     logits.sum().backward()
     assert net.emb_above.weight.grad is None or net.emb_above.weight.grad.abs().sum() == 0
+
+
+def test_both_arms_train_and_are_measured_on_a_folder(tmp_path):
+    """A two-step run of each arm on a synthetic image folder, then --measure on another:
+    both arms report bits per sub-pixel, and the arms differ (the above arm has its input)."""
+    import json
+
+    import numpy as np
+    from PIL import Image
+
+    from tools.experiments.above_pixel import main
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "data"
+    data.mkdir()
+    images = {f"{i:05d}": rng.integers(0, 256, (40, 40, 3), dtype=np.uint8) for i in range(4)}
+    np.savez(data / "rgb_train.npz", **images)
+    np.savez(data / "rgb_heldout.npz", x=rng.integers(0, 256, (32, 32, 3), dtype=np.uint8))
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    y, x = np.mgrid[0:48, 0:48]
+    Image.fromarray(np.stack([x * 5, y * 5, x + y], -1).astype(np.uint8)).save(photos / "a.ppm")
+    out = tmp_path / "runs"
+    assert main(["--data", str(data), "--steps", "2", "--config", "tiny", "--out", str(out)]) == 0
+    assert set(json.loads((out / "results.json").read_text())) == {"plain", "above"}
+    from tools.experiments.above_pixel import measure
+    figures = measure(photos, ["plain", "above"], out, every=1)
+    assert set(figures) == {"plain", "above"}
+    assert all(0 < bits < 9 for bits in figures.values())
+    assert figures["plain"] != figures["above"]

@@ -9,6 +9,10 @@ table lookup, exactly).  Both arms train alike on the corpus's images only and r
 held-out bits per byte; nothing from shared/bench is read.
 
     python -m tools.experiments.above_pixel --data /work/corpus/images --steps 400 --out runs/above
+    python -m tools.experiments.above_pixel --measure /tmp/kodak-ppm --every 8 --out runs/above
+
+``--measure`` codes every N-th full patch of the images in a folder with both arms' trained
+float networks (a measurement; the folder may be a benchmark set, it trains nothing).
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -72,9 +78,50 @@ class AbovePixelNet(OzNet):
         return logits, NetState(torch.stack(shifts), torch.stack(wkvs)), aux
 
 
+@torch.no_grad()
+def measure(folder: Path, arms: list[str], out: Path, every: int) -> dict[str, float]:
+    """Bits per sub-pixel of each arm's trained network on every ``every``-th patch of the
+    images in ``folder`` (float network, no coder: the cross-entropy)."""
+    from PIL import Image
+
+    from ozarc.model.config import ModelConfig
+    from ozarc.model.tokenizers.image import image_to_sequences
+    from tools.train.data import pad_batch
+
+    patches: dict[Modality, list] = {Modality.IMAGE_RGB: [], Modality.IMAGE_GRAY: []}
+    for path in sorted(f for f in folder.rglob("*") if f.is_file()):
+        try:
+            with Image.open(path) as im:
+                gray = im.mode in ("L", "I;16")
+                pixels = np.asarray(im.convert("L" if gray else "RGB"))
+        except OSError:
+            continue
+        pixels = pixels.reshape(pixels.shape[0], pixels.shape[1], -1)
+        h, w, c = pixels.shape
+        modality = Modality.IMAGE_GRAY if c == 1 else Modality.IMAGE_RGB
+        patches[modality] += image_to_sequences(pixels.tobytes(), h, w, c)[::every]
+    result = {}
+    for arm in arms:
+        checkpoint = torch.load(out / arm / loop.CHECKPOINT, weights_only=False)
+        net = (AbovePixelNet if arm == "above" else OzNet)(ModelConfig.from_dict(checkpoint["config"]))
+        net.load_state_dict(checkpoint["model"])
+        net.eval()
+        bits = symbols = 0.0
+        for modality, seqs in patches.items():
+            for start in range(0, len(seqs), 16):
+                batch = pad_batch(modality, seqs[start:start + 16])
+                ce, _, n = loop.sequence_loss(net, modality, batch, "cpu")
+                bits += float(ce) * n / math.log(2)
+                symbols += n
+        result[arm] = bits / max(symbols, 1)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, required=True, help="folder of training images")
+    p.add_argument("--data", type=Path, help="folder of training images")
+    p.add_argument("--measure", type=Path, help="folder of images to code with trained arms")
+    p.add_argument("--every", type=int, default=8)
     p.add_argument("--steps", type=int, default=400)
     p.add_argument("--config", default="small")
     p.add_argument("--batch", type=int, default=4)
@@ -82,6 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--arms", default="plain,above")
     args = p.parse_args(argv)
+    if args.measure:
+        figures = measure(args.measure, args.arms.split(","), args.out, args.every)
+        print(json.dumps({"folder": str(args.measure), "every": args.every,
+                          "bits_per_subpixel": figures}))
+        return 0
+    if not args.data:
+        p.error("--data or --measure is required")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     tokenizer = tokenizer_for(default_model_bytes())
     corpus = load_corpus(args.data, tokenizer)
