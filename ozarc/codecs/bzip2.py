@@ -3,8 +3,8 @@
 On prose and on photographs as raw pixels a block-sorting coder wins by a margin no LZ
 codec reaches: Canterbury/Calgary text 2.31 bits/Byte against zstd -19's 2.57 and xz -9e's
 2.52, Kodak as raw RGB 3.88 against 4.32 and 4.12 (1 MiB chunks, Python's ``bz2``, ``lzma``
-and ``zstandard``, 2026-12-02).  Python's standard library has it, so it adds no dependency.  It competes at the learned levels (7-9) only, where a chunk is worth trying
-several coders on.
+and ``zstandard``, 2026-12-02).  Python's standard library has it, so it adds no dependency.
+It competes at the learned levels (7-9) only, where a chunk is worth trying several coders.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import bz2
 
 from ozarc.codecs.base import ChunkHint, Codec
+from ozarc.codecs.bounded import decompress_exactly
 from ozarc.codecs.registry import register
-from ozarc.errors import CodecError
 
 
 @register
@@ -27,14 +27,5 @@ class Bzip2Codec(Codec):
         return bz2.compress(data, 9)
 
     def decode(self, payload: bytes, raw_length: int, model: object | None = None) -> bytes:
-        decompressor = bz2.BZ2Decompressor()
-        try:
-            # The output bound is the record's raw length (+1 to notice a longer payload).
-            out = decompressor.decompress(payload, max_length=raw_length + 1)
-        except (OSError, EOFError, ValueError) as exc:
-            raise CodecError(f"bzip2 payload does not decode ({exc})") from None
-        if len(out) != raw_length:
-            raise CodecError(f"bzip2 chunk decoded to {len(out)} bytes, expected {raw_length}")
-        if not decompressor.eof or decompressor.unused_data:
-            raise CodecError("bzip2 payload is truncated or has trailing bytes")
-        return out
+        return decompress_exactly(bz2.BZ2Decompressor(), payload, raw_length, self.name,
+                                  (OSError, EOFError, ValueError))

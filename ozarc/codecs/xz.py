@@ -12,6 +12,7 @@ from __future__ import annotations
 import lzma
 
 from ozarc.codecs.base import ChunkHint, Codec
+from ozarc.codecs.bounded import decompress_exactly
 from ozarc.codecs.registry import register
 from ozarc.errors import CodecError
 
@@ -47,13 +48,5 @@ class XzCodec(Codec):
         if not payload or not MIN_DICT_LOG <= payload[0] <= MAX_DICT_LOG:
             raise CodecError("xz payload names no valid dictionary size")
         decompressor = lzma.LZMADecompressor(format=lzma.FORMAT_RAW, filters=_filters(payload[0]))
-        try:
-            # The output bound is the record's raw length (+1 to notice a longer payload).
-            out = decompressor.decompress(payload[1:], max_length=raw_length + 1)
-        except (lzma.LZMAError, EOFError, ValueError) as exc:
-            raise CodecError(f"xz payload does not decode ({exc})") from None
-        if len(out) != raw_length:
-            raise CodecError(f"xz chunk decoded to {len(out)} bytes, expected {raw_length}")
-        if not decompressor.eof or decompressor.unused_data:
-            raise CodecError("xz payload is truncated or has trailing bytes")
-        return out
+        return decompress_exactly(decompressor, payload[1:], raw_length, self.name,
+                                  (lzma.LZMAError, EOFError, ValueError))

@@ -20,8 +20,9 @@ def candidates_for(hint: ChunkHint, codec_option: str) -> list[Codec]:
     """The codecs that compete for one chunk (``store`` always competes as well).
 
     "auto": every registered codec that applies to the chunk from its ``auto_from_level`` up
-    (learned ones only when the hint carries a model); "store": none; a codec name: that codec where it applies, zstd
-    elsewhere (so ``--codec <learned>`` still compresses the chunks it cannot code).
+    (learned ones only when the hint carries a model); "store": none; a codec name: that
+    codec where it applies, zstd elsewhere (so ``--codec <learned>`` still compresses the
+    chunks it cannot code).
     """
     if codec_option == "store":
         return []

@@ -183,8 +183,12 @@ class OzNet(nn.Module):
             p.new_zeros(cfg.n_layers, batch, cfg.width),
             p.new_zeros(cfg.n_layers, batch, cfg.n_heads, cfg.head_size, cfg.head_size))
 
+    def embed(self, tokens: Tensor, modality: Modality) -> Tensor:
+        """The input vectors before LN0: the token embedding (experiments add inputs here)."""
+        return self.emb(tokens)
+
     def _run(self, tokens: Tensor, state: NetState, modality: Modality):
-        x = self.ln0(self.emb(tokens))
+        x = self.ln0(self.embed(tokens, modality))
         shifts, wkvs, v_first, aux = [], [], None, 0.0
         for i, block in enumerate(self.blocks):
             x, z_last, wkv, v_first, aux_i = block(x, state.shift[i], state.wkv[i], v_first)

@@ -19,7 +19,8 @@ NAMES = ["bzip2", "xz"]
 def _prose(seed: int = 5, words: int = 12_000) -> bytes:
     """Words drawn from a fixed vocabulary: block sorting codes this best."""
     rng = random.Random(seed)
-    vocabulary = ["".join(rng.choice("etaoinshrdlucmfwypvbgkjqxz") for _ in range(rng.randint(1, 8)))
+    letters = "etaoinshrdlucmfwypvbgkjqxz"
+    vocabulary = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 8)))
                   for _ in range(400)]
     return " ".join(rng.choice(vocabulary) for _ in range(words)).encode()
 
@@ -27,8 +28,8 @@ def _prose(seed: int = 5, words: int = 12_000) -> bytes:
 def _records(seed: int = 5, count: int = 20_000) -> bytes:
     """Fixed-size binary records: LZMA's position contexts code this best."""
     rng = random.Random(seed)
-    return b"".join(struct.pack("<IHhB", i * 4, rng.randint(0, 60000) & 0xFF00, rng.randint(-3, 3), 7)
-                    for i in range(count))
+    return b"".join(struct.pack("<IHhB", i * 4, rng.randint(0, 60000) & 0xFF00,
+                                rng.randint(-3, 3), 7) for i in range(count))
 
 
 @settings(max_examples=60, deadline=None)

@@ -29,9 +29,9 @@ import torch
 from torch import Tensor, nn
 
 from ozarc.modality import Modality
-from ozarc.model.network import NetState, OzNet
+from ozarc.model.network import OzNet
 from ozarc.model.tokenizers.text import default_model_bytes, tokenizer_for
-from ozarc.model.vocab import N_BYTE_SYMBOLS, symbol_range
+from ozarc.model.vocab import N_BYTE_SYMBOLS
 from tools.train import loop
 from tools.train.data import load_corpus
 from tools.train.presets import preset
@@ -62,20 +62,11 @@ class AbovePixelNet(OzNet):
         self.emb_above = nn.Embedding(N_BYTE_SYMBOLS + 1, cfg.width)
         nn.init.uniform_(self.emb_above.weight, -1e-4, 1e-4)
 
-    def _run(self, tokens: Tensor, state: NetState, modality: Modality):
+    def embed(self, tokens: Tensor, modality: Modality) -> Tensor:
         x = self.emb(tokens)
         if modality in ROW_TOKENS:
             x = x + self.emb_above(above_symbols(tokens, modality))
-        x = self.ln0(x)
-        shifts, wkvs, v_first, aux = [], [], None, 0.0
-        for i, block in enumerate(self.blocks):
-            x, z_last, wkv, v_first, aux_i = block(x, state.shift[i], state.wkv[i], v_first)
-            shifts.append(z_last)
-            wkvs.append(wkv)
-            aux = aux + aux_i
-        lo, hi = symbol_range(modality, self.config.n_text)
-        logits = nn.functional.linear(self.ln_out(x), self.head.weight[lo:hi])
-        return logits, NetState(torch.stack(shifts), torch.stack(wkvs)), aux
+        return x
 
 
 @torch.no_grad()
@@ -103,7 +94,8 @@ def measure(folder: Path, arms: list[str], out: Path, every: int) -> dict[str, f
     result = {}
     for arm in arms:
         checkpoint = torch.load(out / arm / loop.CHECKPOINT, weights_only=False)
-        net = (AbovePixelNet if arm == "above" else OzNet)(ModelConfig.from_dict(checkpoint["config"]))
+        cfg = ModelConfig.from_dict(checkpoint["config"])
+        net = AbovePixelNet(cfg) if arm == "above" else OzNet(cfg)
         net.load_state_dict(checkpoint["model"])
         net.eval()
         bits = symbols = 0.0
