@@ -65,6 +65,12 @@ def test_both_arms_train_and_are_measured_on_a_folder(tmp_path):
     out = tmp_path / "runs"
     assert main(["--data", str(data), "--steps", "2", "--config", "tiny", "--out", str(out)]) == 0
     assert set(json.loads((out / "results.json").read_text())) == {"plain", "above"}
+    # the experiment's network is never exported for the engine, and leaks into no other run
+    assert (out / "plain" / "model_float.pt").exists()
+    assert not (out / "above" / "model_float.pt").exists()
+    from ozarc.model.network import OzNet
+    from tools.train import loop
+    assert loop.OzNet is OzNet
     from tools.experiments.above_pixel import measure
     figures = measure(photos, ["plain", "above"], out, every=1)
     assert set(figures) == {"plain", "above"}

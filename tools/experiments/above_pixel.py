@@ -137,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
                                   checkpoint_every=args.steps)
     results = {}
     for arm in args.arms.split(","):
-        loop.OzNet = AbovePixelNet if arm == "above" else OzNet
-        results[arm] = loop.train(cfg, corpus, settings, args.out / arm)
+        results[arm] = loop.train(cfg, corpus, settings, args.out / arm,
+                                  net_class=AbovePixelNet if arm == "above" else OzNet)
         print(arm, json.dumps(results[arm]), flush=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     return 0

@@ -174,8 +174,11 @@ def export_float(net: OzNet, path: Path, tokenizer_sha256: str) -> None:
 
 
 def train(cfg: ModelConfig, corpus: Corpus, settings: TrainSettings, out: Path,
-          device: str = "cpu", resume: bool = False, tokenizer_sha256: str = "") -> dict:
-    """Run (or continue) a training run in `out`; returns the last held-out figures."""
+          device: str = "cpu", resume: bool = False, tokenizer_sha256: str = "",
+          net_class: type[OzNet] = OzNet) -> dict:
+    """Run (or continue) a training run in `out`; returns the last held-out figures.
+    ``net_class``: an OzNet subclass (tools/experiments) to train instead; its run writes no
+    float export, which is the engine's contract (OzNet's keys only)."""
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / CHECKPOINT
     if ckpt_path.exists() and not resume:
@@ -185,7 +188,7 @@ def train(cfg: ModelConfig, corpus: Corpus, settings: TrainSettings, out: Path,
         raise UsageError("no training data found (images, speech WAV/npz, or text files)")
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
-    net = OzNet(cfg).to(device)
+    net = net_class(cfg).to(device)
     step = 0
     state = None
     if resume and ckpt_path.exists():
@@ -244,5 +247,6 @@ def train(cfg: ModelConfig, corpus: Corpus, settings: TrainSettings, out: Path,
         if step % settings.checkpoint_every == 0 or step == settings.steps:
             save_checkpoint(ckpt_path, net, opt, step, settings, rng)
     log_file.close()
-    export_float(net, out / FLOAT_EXPORT, tokenizer_sha256)
+    if net_class is OzNet:
+        export_float(net, out / FLOAT_EXPORT, tokenizer_sha256)
     return figures
