@@ -16,6 +16,11 @@ from typing import ClassVar
 from ozarc.modality import Modality
 
 
+#: ``--codec auto`` brings in the learned codecs (and the slower classical ones) from this
+#: level up; below it only zstd and store compete (the learned codecs cost CPU seconds per MB).
+LEARNED_MIN_LEVEL = 7
+
+
 @dataclass(frozen=True)
 class ChunkHint:
     """What the writer knows about a chunk before coding it.

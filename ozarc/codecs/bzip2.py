@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bz2
 
-from ozarc.codecs.base import ChunkHint, Codec
+from ozarc.codecs.base import LEARNED_MIN_LEVEL, ChunkHint, Codec
 from ozarc.codecs.bounded import decompress_exactly
 from ozarc.codecs.registry import register
 
@@ -20,7 +20,7 @@ from ozarc.codecs.registry import register
 class Bzip2Codec(Codec):
     codec_id = 3
     name = "bzip2"
-    auto_from_level = 7
+    auto_from_level = LEARNED_MIN_LEVEL
 
     def encode(self, data: bytes, hint: ChunkHint) -> bytes:
         # 900 kB blocks: the largest, and chunks are about 1 MiB.

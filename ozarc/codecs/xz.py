@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import lzma
 
-from ozarc.codecs.base import ChunkHint, Codec
+from ozarc.codecs.base import LEARNED_MIN_LEVEL, ChunkHint, Codec
 from ozarc.codecs.bounded import decompress_exactly
 from ozarc.codecs.registry import register
 from ozarc.errors import CodecError
@@ -36,7 +36,7 @@ def _filters(dict_log: int, preset: int | None = None) -> list[dict]:
 class XzCodec(Codec):
     codec_id = 4
     name = "xz"
-    auto_from_level = 7
+    auto_from_level = LEARNED_MIN_LEVEL
 
     def encode(self, data: bytes, hint: ChunkHint) -> bytes:
         dict_log = dict_log_for(len(data))

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from ozarc.api import CreateReport, ModalityStats, ProgressSink
 from ozarc.codecs import ChunkHint, all_codecs, codec_by_id, codec_by_name
+from ozarc.codecs.base import LEARNED_MIN_LEVEL
 from ozarc.container.chunking import CHUNK_TARGET
 from ozarc.container.compress import check_codec_option, check_level, compress_chunk
 from ozarc.container import hooks
@@ -132,11 +133,6 @@ def _label(action: Action) -> str:
     if isinstance(action, ChunkAction):
         return action.label
     return action.record.name.decode("utf-8", "replace")
-
-
-#: ``auto`` brings in the learned codecs from this level up; below it only zstd and store
-#: compete (the learned codecs cost CPU seconds per megabyte).
-LEARNED_MIN_LEVEL = 7
 
 
 def _model_chooser(codec_option: str, level: int):
