@@ -35,3 +35,17 @@ def test_order0_bits():
     assert order0_bits(np.array([0, 1, 2, 3] * 5)) == 2.0
     noise = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
     assert 8.0 < bits_per_subpixel(noise) < 10.0   # differences of noise spread wider
+
+
+def test_folder_pixels_reads_gray_and_rgb_and_skips_other_files(tmp_path):
+    from PIL import Image
+
+    from tools.experiments.images import folder_pixels
+
+    Image.fromarray(np.full((4, 5), 7, np.uint8)).save(tmp_path / "a.pgm")
+    Image.fromarray(np.full((3, 2, 3), 9, np.uint8)).save(tmp_path / "b.ppm")
+    (tmp_path / "notes.txt").write_text("not an image")
+    found = {path.name: pixels for path, pixels in folder_pixels(tmp_path)}
+    assert set(found) == {"a.pgm", "b.ppm"}
+    assert found["a.pgm"].shape == (4, 5, 1) and found["b.ppm"].shape == (3, 2, 3)
+    assert found["a.pgm"].max() == 7 and found["b.ppm"].min() == 9

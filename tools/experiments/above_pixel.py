@@ -24,7 +24,6 @@ import math
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -32,6 +31,7 @@ from ozarc.modality import Modality
 from ozarc.model.network import OzNet
 from ozarc.model.tokenizers.text import default_model_bytes, tokenizer_for
 from ozarc.model.vocab import N_BYTE_SYMBOLS
+from tools.experiments.images import folder_pixels
 from tools.train import loop
 from tools.train.data import load_corpus
 from tools.train.presets import preset
@@ -73,21 +73,12 @@ class AbovePixelNet(OzNet):
 def measure(folder: Path, arms: list[str], out: Path, every: int) -> dict[str, float]:
     """Bits per sub-pixel of each arm's trained network on every ``every``-th patch of the
     images in ``folder`` (float network, no coder: the cross-entropy)."""
-    from PIL import Image
-
     from ozarc.model.config import ModelConfig
     from ozarc.model.tokenizers.image import image_to_sequences
     from tools.train.data import pad_batch
 
     patches: dict[Modality, list] = {Modality.IMAGE_RGB: [], Modality.IMAGE_GRAY: []}
-    for path in sorted(f for f in folder.rglob("*") if f.is_file()):
-        try:
-            with Image.open(path) as im:
-                gray = im.mode in ("L", "I;16")
-                pixels = np.asarray(im.convert("L" if gray else "RGB"))
-        except OSError:
-            continue
-        pixels = pixels.reshape(pixels.shape[0], pixels.shape[1], -1)
+    for _, pixels in folder_pixels(folder):
         h, w, c = pixels.shape
         modality = Modality.IMAGE_GRAY if c == 1 else Modality.IMAGE_RGB
         patches[modality] += image_to_sequences(pixels.tobytes(), h, w, c)[::every]

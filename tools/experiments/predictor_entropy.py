@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.experiments.images import folder_pixels
+
 
 def med_residuals(pixels: np.ndarray) -> np.ndarray:
     """[H, W, C] uint8 -> [H-1, W-1, C] int residuals of the interior pixels: MED per channel,
@@ -45,20 +47,12 @@ def bits_per_subpixel(pixels: np.ndarray) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from PIL import Image
-
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("folder", type=Path)
     args = p.parse_args(argv)
     total_bits = total = 0.0
     print("| file | MED + G-difference, order-0 bits per sub-pixel |\n|---|---|")
-    for path in sorted(f for f in args.folder.rglob("*") if f.is_file()):
-        try:
-            with Image.open(path) as im:
-                pixels = np.asarray(im.convert("L" if im.mode in ("L", "I;16") else "RGB"))
-        except OSError:
-            continue
-        pixels = pixels.reshape(pixels.shape[0], pixels.shape[1], -1)
+    for path, pixels in folder_pixels(args.folder):
         bits = bits_per_subpixel(pixels)
         print(f"| {path.name} | {bits:.3f} |")
         total_bits += bits * pixels.size
