@@ -33,6 +33,7 @@ from ozarc.modality import Modality  # noqa: E402
 from ozarc.model.config import ModelConfig  # noqa: E402
 from ozarc.model.exact import ExactModel, random_float_weights  # noqa: E402
 from ozarc.model.exact.backend import resolve_backend_name  # noqa: E402
+from ozarc.model.above import full_patch_row  # noqa: E402
 from ozarc.model.exact.reference import float_logits  # noqa: E402
 from ozarc.model.export import export_model  # noqa: E402
 from ozarc.model.ozm import write_ozm  # noqa: E402
@@ -133,10 +134,12 @@ def quant_gap(args) -> None:
         symbols = raw[:count * args.seq_len].reshape(count, args.seq_len) % n
     else:
         symbols = np.random.default_rng(2).integers(0, n, (args.sequences, args.seq_len))
-    logits = float_logits(weights, config, modality, symbols)
+    # an above-pixel model reads the symbol one full patch row back (the data are patches)
+    rows = [full_patch_row(modality)] * len(symbols) if model.reads_above(modality) else None
+    logits = float_logits(weights, config, modality, symbols, rows)
     p = np.exp(logits - logits.max(-1, keepdims=True))
     p /= p.sum(-1, keepdims=True)
-    q = model.sequence_freqs(modality, symbols) / 2.0 ** ExactModel.FREQ_BITS
+    q = model.sequence_freqs(modality, symbols, rows) / 2.0 ** ExactModel.FREQ_BITS
     ce_float, ce_int = cross_entropy_bits(p, symbols), cross_entropy_bits(q, symbols)
     print(f"sequences={len(symbols)} length={symbols.shape[1]} modality={modality.tag}")
     print(f"float CE {ce_float:.4f} bits/sym   integer CE {ce_int:.4f} bits/sym   "

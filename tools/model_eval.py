@@ -32,11 +32,12 @@ from ozarc.modality import Modality  # noqa: E402
 TABLE_ENTRIES = 1 << 22   # frequency-table entries per engine call (memory bound)
 
 
-def sequences_of(path: str, kind: str, model) -> tuple[Modality, list[np.ndarray], int]:
-    """(modality, symbol sequences, raw bytes) of one file, cut by the neural codec itself
-    (``ozarc.codecs.neural.tokenize``); speech is the WAV transform's stream."""
+def sequences_of(path: str, kind: str, model):
+    """(modality, symbol sequences, raw bytes, each sequence's row stride or None) of one
+    file, cut by the neural codec itself (``ozarc.codecs.neural.tokenize`` and
+    ``lane_rows``); speech is the WAV transform's stream."""
     from ozarc.codecs import ChunkHint
-    from ozarc.codecs.neural import tokenize
+    from ozarc.codecs.neural import lane_rows, tokenize
     from ozarc.transforms.wav import WavTransform
 
     data = Path(path).read_bytes()
@@ -53,24 +54,28 @@ def sequences_of(path: str, kind: str, model) -> tuple[Modality, list[np.ndarray
         modality, raw, geometry = Modality.SPEECH, stream.data, stream.geometry
     else:
         modality, raw, geometry = Modality.TEXT, data, ()
-    _, seqs = tokenize(raw, ChunkHint(modality=modality, geometry=geometry), model)
-    return modality, seqs, len(raw)
+    header, seqs = tokenize(raw, ChunkHint(modality=modality, geometry=geometry), model)
+    return modality, seqs, len(raw), lane_rows(model, header)
 
 
 def code_length_bits(model, modality: Modality, seqs: list[np.ndarray],
-                     state_bytes: int = STATE_BYTES) -> float:
+                     state_bytes: int = STATE_BYTES, rows: list[int] | None = None) -> float:
     """Exact code length of ``seqs`` under the model's tables: -sum log2(f / 2**16), plus
-    ``state_bytes`` of final coder state per sequence."""
+    ``state_bytes`` of final coder state per sequence (``rows``: the sequences' row strides,
+    for a model that reads the pixel above)."""
     bits = 8.0 * state_bytes * len(seqs)
-    by_length: dict[int, list[np.ndarray]] = {}
-    for s in seqs:
-        by_length.setdefault(len(s), []).append(np.asarray(s, dtype=np.int64))
+    by_length: dict[int, list[tuple[np.ndarray, int]]] = {}
+    for i, s in enumerate(seqs):
+        by_length.setdefault(len(s), []).append(
+            (np.asarray(s, dtype=np.int64), 0 if rows is None else rows[i]))
     n_symbols = model.n_symbols(modality)
     for length, group in by_length.items():
         lanes = max(1, TABLE_ENTRIES // max(1, length * n_symbols))
         for lo in range(0, len(group), lanes):
-            symbols = np.stack(group[lo:lo + lanes])
-            tables = model.sequence_freqs(modality, symbols)
+            symbols = np.stack([s for s, _ in group[lo:lo + lanes]])
+            strides = [r for _, r in group[lo:lo + lanes]]
+            tables = (model.sequence_freqs(modality, symbols) if rows is None else
+                      model.sequence_freqs(modality, symbols, strides))
             f = np.take_along_axis(tables, symbols[..., None], -1)[..., 0]
             bits += float(-np.log2(f / float(1 << model.FREQ_BITS)).sum())
     return bits
@@ -81,8 +86,8 @@ def file_bits(job: tuple[str, str, str]) -> tuple[str, float, int]:
     from ozarc.model.registry import load_model
 
     model = load_model(model_name)
-    modality, seqs, raw = sequences_of(path, kind, model)
-    return path, code_length_bits(model, modality, seqs), raw
+    modality, seqs, raw, rows = sequences_of(path, kind, model)
+    return path, code_length_bits(model, modality, seqs, rows=rows), raw
 
 
 def main(argv=None) -> int:

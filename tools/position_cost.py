@@ -43,7 +43,7 @@ def folder_sequences(folder: Path, every: int, limit: int) -> tuple[Modality, li
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         # files read_items does not know (Calgary's "paper1", "bib") are read as text
         for modality, item in read_items(path) or [(Modality.TEXT, path.read_bytes())]:
-            seqs = [s for s, _ in item_sequences(modality, item, tokenizer, 1024)]
+            seqs = [s for s, *_ in item_sequences(modality, item, tokenizer, 1024)]
             full = max((len(s) for s in seqs), default=0)
             by_modality.setdefault(modality, []).extend(s for s in seqs[::every] if len(s) == full)
     if not by_modality:
@@ -61,8 +61,10 @@ def position_bits(net: OzNet, modality: Modality, seqs: list[np.ndarray],
     """Mean bits per position over equal-length sequences."""
     total = np.zeros(len(seqs[0]))
     for start in range(0, len(seqs), batch):
-        inputs, targets, _ = (torch.as_tensor(a) for a in pad_batch(modality, seqs[start:start + batch]))
-        logits, _ = net(inputs, modality)
+        padded = pad_batch(modality, seqs[start:start + batch])
+        inputs, targets = torch.as_tensor(padded.inputs), torch.as_tensor(padded.targets)
+        above = padded.above if net.config.above_pixel else None
+        logits, _ = net(inputs, modality, None if above is None else torch.as_tensor(above))
         ce = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none")
         total += ce.view(targets.shape).sum(0).numpy() / math.log(2)
     return total / len(seqs)

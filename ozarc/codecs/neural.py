@@ -27,6 +27,7 @@ from ozarc.entropy.payload import IMAGE_CHANNELS, PayloadHeader
 from ozarc.entropy.rans import STATE_BYTES, LaneDecoder, encode_lanes, symbol_intervals
 from ozarc.errors import CodecError
 from ozarc.modality import Modality
+from ozarc.model.above import patch_rows
 from ozarc.model.tokenizers import image, speech, text
 
 TEXT_BLOCK_TOKENS = 1024
@@ -100,10 +101,21 @@ def detokenize(header: PayloadHeader, seqs: list[np.ndarray], model) -> bytes:
     return text.sequences_to_text(seqs, _tokenizer(model))
 
 
+def lane_rows(model, header: PayloadHeader) -> list[int] | None:
+    """Each lane's row stride (``ozarc.model.above``) for a model that reads the pixel above
+    in this chunk's modality, else None: the geometry in the header fixes it, so the decoder
+    knows it before any symbol."""
+    reads_above = getattr(model, "reads_above", None)
+    if reads_above is None or not reads_above(header.modality):
+        return None
+    return patch_rows(*header.geometry)
+
+
 def code_sequences(model, modality: Modality, seqs: list[np.ndarray],
-                   budget: int | None = None) -> bytes | None:
+                   budget: int | None = None, rows: list[int] | None = None) -> bytes | None:
     """rANS-code the lanes under the model's whole-sequence frequency tables; None when a
-    probe (module docstring) estimates the result above ``budget`` bytes."""
+    probe (module docstring) estimates the result above ``budget`` bytes.  ``rows``: the
+    lanes' row strides, for a model that reads the pixel above (``lane_rows``)."""
     lengths = np.asarray([len(s) for s in seqs], dtype=np.int64)
     n_steps = int(lengths.max()) if len(seqs) else 0
     symbols = np.zeros((len(seqs), n_steps), dtype=np.int64)
@@ -111,18 +123,25 @@ def code_sequences(model, modality: Modality, seqs: list[np.ndarray],
         symbols[lane, :len(seq)] = seq
     if not hasattr(model, "sequence_intervals"):
         return encode_lanes(*_intervals_from_tables(model, modality, symbols), lengths)
+    strides = None if rows is None else np.asarray(rows, dtype=np.int64)
+
+    def intervals(lanes: np.ndarray):
+        if strides is None:
+            return model.sequence_intervals(modality, symbols[lanes])
+        return model.sequence_intervals(modality, symbols[lanes], strides[lanes])
+
     freq, start = np.empty_like(symbols), np.empty_like(symbols)
     rest = np.arange(len(seqs))
     if budget is not None and len(seqs) >= PROBE_MIN_LANES:
         probe = rest[::PROBE_STRIDE]
-        freq[probe], start[probe] = model.sequence_intervals(modality, symbols[probe])
+        freq[probe], start[probe] = intervals(probe)
         probe_bytes = len(encode_lanes(freq[probe], start[probe], lengths[probe]))
         estimate = probe_bytes * int(lengths.sum()) // max(1, int(lengths[probe].sum()))
         if estimate * 100 > budget * (100 + PROBE_MARGIN):
             return None
         rest = np.setdiff1d(rest, probe)
     if len(rest):
-        freq[rest], start[rest] = model.sequence_intervals(modality, symbols[rest])
+        freq[rest], start[rest] = intervals(rest)
     return encode_lanes(freq, start, lengths)
 
 
@@ -138,16 +157,19 @@ def _intervals_from_tables(model, modality: Modality, symbols: np.ndarray):
     return freq, start
 
 
-def decode_lanes(model, modality: Modality, coded: list[bytes],
-                 lengths: list[list[int]]) -> tuple[list[list[np.ndarray]], np.ndarray]:
-    """Decode several chunks' lanes in one batch: (per chunk its sequences, per chunk ok)."""
+def decode_lanes(model, modality: Modality, coded: list[bytes], lengths: list[list[int]],
+                 rows: list[list[int]] | None = None
+                 ) -> tuple[list[list[np.ndarray]], np.ndarray]:
+    """Decode several chunks' lanes in one batch: (per chunk its sequences, per chunk ok);
+    ``rows``: per chunk its lanes' row strides (``lane_rows``), or None."""
     flat = np.asarray([n for chunk in lengths for n in chunk], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(flat)]).astype(np.int64)
     out = np.zeros(int(offsets[-1]), dtype=np.int64)
     decoder = LaneDecoder(coded, [len(chunk) for chunk in lengths])
     n_steps = int(flat.max()) if len(flat) else 0
     if n_steps:
-        state = model.start(modality, len(flat))
+        state = (model.start(modality, len(flat)) if rows is None else
+                 model.start(modality, len(flat), [r for chunk in rows for r in chunk]))
         feed = np.zeros(len(flat), dtype=np.int64)
         for t in range(n_steps):
             lanes = np.flatnonzero(flat > t)
@@ -196,7 +218,8 @@ class NeuralCodec(Codec):
         head = header.to_bytes()
         try:
             body = code_sequences(model, hint.modality, seqs,
-                                  None if budget is None else budget - len(head))
+                                  None if budget is None else budget - len(head),
+                                  lane_rows(model, header))
         except ValueError as exc:  # a model table with a zero or a bad total
             raise CodecError(f"neural encoding failed: {exc}") from None
         return None if body is None else head + body
@@ -246,8 +269,10 @@ class NeuralCodec(Codec):
 
     @staticmethod
     def _decode_batch(model, modality, batch, raw_lengths, results) -> None:
+        rows = [lane_rows(model, m[1]) for m in batch]
         try:
-            seqs, ok = decode_lanes(model, modality, [m[2] for m in batch], [m[3] for m in batch])
+            seqs, ok = decode_lanes(model, modality, [m[2] for m in batch], [m[3] for m in batch],
+                                    None if rows[0] is None else rows)
         except ValueError as exc:  # the model produced an invalid table
             for index, *_ in batch:
                 results[index] = CodecError(f"neural decoding failed: {exc}")

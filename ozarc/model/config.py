@@ -7,6 +7,10 @@ from dataclasses import asdict, dataclass
 from ozarc.model.vocab import vocab_size
 
 
+#: switches added after the first model files: their value when a file does not name them
+LATER_SWITCHES = {"above_pixel": False}
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Sizes and switches of the unified RWKV-7-style network (docs/model-architecture.md).
@@ -25,6 +29,7 @@ class ModelConfig:
     moe_ffn: bool = True      # mixture of experts in the feed-forward
     moe_v: bool = True        # mixture of experts in the time-mix value projection
     hira_factor: int = 4      # HiRA branch rank = hira_factor * width during training; 0 = off
+    above_pixel: bool = False  # image inputs also see the sub-pixel one row up (model/above.py)
 
     def __post_init__(self) -> None:
         if self.width % self.head_size:
@@ -41,7 +46,11 @@ class ModelConfig:
         return vocab_size(self.n_text)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as stored in a model file.  A switch added after the first model files
+        shipped is left out while it is off, so a model without it writes the very bytes
+        (hence the SHA-256) it wrote before the switch existed."""
+        return {k: v for k, v in asdict(self).items()
+                if k not in LATER_SWITCHES or v != LATER_SWITCHES[k]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "ModelConfig":

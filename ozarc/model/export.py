@@ -82,6 +82,8 @@ def export_model(state_dict: dict, config: ModelConfig, name: str,
     emb = layer_norm(vec(sd, "emb.weight"), vec(sd, "ln0.weight"), vec(sd, "ln0.bias"),
                       LN_EPS)
     t["emb_ln0"] = _q16("emb_ln0", emb)
+    if config.above_pixel:      # added after LN0 (ozarc.model.above), Q16 like emb_ln0
+        t["above"] = _q16("above", vec(sd, "above.weight"))
     for i in range(config.n_layers):
         p = f"blocks.{i}."
         _put_norm(t, p + "ln1", sd, p + "ln1")

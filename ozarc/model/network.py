@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ozarc.modality import Modality
+from ozarc.model.above import N_ABOVE, uses_above
 from ozarc.model.config import ModelConfig
 from ozarc.model.layers import HiRALinear, MoELinear, MoEMLP, SquaredReLUMLP, TopKRouter
 from ozarc.model.vocab import symbol_range
@@ -142,7 +143,8 @@ class Block(nn.Module):
 
 
 class OzNet(nn.Module):
-    """x = LN0(E[tok]); blocks; logits = W_head LN_out(x), only the active modality's rows."""
+    """x = LN0(E[tok]) (+ A[above] for images when ``above_pixel``); blocks;
+    logits = W_head LN_out(x), only the active modality's rows."""
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
@@ -150,6 +152,7 @@ class OzNet(nn.Module):
         C = cfg.width
         self.emb = nn.Embedding(cfg.vocab_size, C)
         self.ln0 = nn.LayerNorm(C, eps=LAYER_NORM_EPS)
+        self.above = nn.Embedding(N_ABOVE, C) if cfg.above_pixel else None
         self.blocks = nn.ModuleList(Block(cfg, i) for i in range(cfg.n_layers))
         self.ln_out = nn.LayerNorm(C, eps=LAYER_NORM_EPS)
         self.head = nn.Linear(C, cfg.vocab_size, bias=False)
@@ -160,6 +163,8 @@ class OzNet(nn.Module):
         """RWKV-7 / seeds init: tiny embedding, zero head and output projections, HiRA B = 0."""
         C = self.config.width
         nn.init.uniform_(self.emb.weight, -1e-4, 1e-4)
+        if self.above is not None:   # zero: a model given the input starts as one without it
+            self.above.weight.zero_()
         self.head.weight.zero_()
         for module in self.modules():
             if isinstance(module, nn.LayerNorm):
@@ -187,8 +192,14 @@ class OzNet(nn.Module):
         """The input vectors before LN0: the token embedding (experiments add inputs here)."""
         return self.emb(tokens)
 
-    def _run(self, tokens: Tensor, state: NetState, modality: Modality):
+    def _run(self, tokens: Tensor, state: NetState, modality: Modality,
+             above: Tensor | None = None):
         x = self.ln0(self.embed(tokens, modality))
+        if self.above is not None and uses_above(modality):
+            if above is None:
+                raise ValueError("this model reads the pixel above: pass `above` "
+                                 "(ozarc.model.above.above_symbols) with image tokens")
+            x = x + self.above(above)
         shifts, wkvs, v_first, aux = [], [], None, 0.0
         for i, block in enumerate(self.blocks):
             x, z_last, wkv, v_first, aux_i = block(x, state.shift[i], state.wkv[i], v_first)
@@ -199,15 +210,21 @@ class OzNet(nn.Module):
         logits = F.linear(self.ln_out(x), self.head.weight[lo:hi])
         return logits, NetState(torch.stack(shifts), torch.stack(wkvs)), aux
 
-    def forward(self, tokens: Tensor, modality: Modality) -> tuple[Tensor, Tensor]:
+    def forward(self, tokens: Tensor, modality: Modality,
+                above: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """tokens [B,T] (global ids, starting with the prefix) -> (logits [B,T,n_symbols],
-        aux loss).  logits[:, t] predicts the modality-local symbol after tokens[:, t]."""
-        logits, _, aux = self._run(tokens, self.initial_state(tokens.shape[0]), modality)
+        aux loss).  logits[:, t] predicts the modality-local symbol after tokens[:, t];
+        ``above`` [B,T] (``above_pixel`` models, images): the symbol above that one."""
+        logits, _, aux = self._run(tokens, self.initial_state(tokens.shape[0]), modality,
+                                   above)
         return logits, torch.as_tensor(aux, dtype=logits.dtype, device=logits.device)
 
-    def step(self, state: NetState, token: Tensor, modality: Modality) -> tuple[Tensor, NetState]:
-        """One token [B] -> (logits [B, n_symbols] for the next symbol, the new state)."""
-        logits, state, _ = self._run(token.unsqueeze(1), state, modality)
+    def step(self, state: NetState, token: Tensor, modality: Modality,
+             above: Tensor | None = None) -> tuple[Tensor, NetState]:
+        """One token [B] -> (logits [B, n_symbols] for the next symbol, the new state);
+        ``above`` [B]: the symbol above that next one (``above_pixel`` models, images)."""
+        logits, state, _ = self._run(token.unsqueeze(1), state, modality,
+                                     None if above is None else above.unsqueeze(1))
         return logits[:, 0], state
 
     def merge_hira(self) -> None:

@@ -5,7 +5,7 @@ writer must be canonical (the same content always gives the same bytes) and the 
 refuse anything else.  The layout (docs/ozm-format.md):
 
     magic      8 bytes   b"\\x89OZM\\r\\n\\x1a\\n"
-    version    u32 LE    FORMAT_VERSION
+    version    u32 LE    1, or 2 for a model that reads the pixel above (config above_pixel)
     hlen       u32 LE    length of the JSON header
     header     hlen bytes of UTF-8 JSON (sorted keys, no spaces, ASCII only)
     padding    zeros up to a multiple of 64 bytes; the data section starts here
@@ -30,7 +30,7 @@ import numpy as np
 from ozarc.errors import CorruptDataError
 
 MAGIC = b"\x89OZM\r\n\x1a\n"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2           # the newest version this ozarc reads and writes
 ALIGN = 64
 DTYPES = ("int8", "uint8", "int16", "int32", "int64")
 _PREAMBLE = struct.Struct("<8sII")
@@ -46,6 +46,13 @@ class OzmFile:
     tensors: dict[str, np.ndarray]
     blobs: dict[str, bytes] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
+
+
+def file_version(config: dict) -> int:
+    """The lowest version that can hold this model: 2 once the network reads the pixel above
+    (an ozarc that reads only version 1 would otherwise ignore that input and decode wrongly;
+    now it says "upgrade ozarc"), else 1, so older models keep their bytes and hashes."""
+    return 2 if config.get("above_pixel") else 1
 
 
 def _pad(n: int) -> int:
@@ -76,7 +83,7 @@ def write_ozm(model: OzmFile) -> bytes:
     header = _canonical_json({"name": model.name, "config": model.config,
                               "engine": model.engine, "meta": model.meta,
                               "tensors": directory, "blobs": blob_dir})
-    head = _PREAMBLE.pack(MAGIC, FORMAT_VERSION, len(header)) + header
+    head = _PREAMBLE.pack(MAGIC, file_version(model.config), len(header)) + header
     return head + b"\0" * _pad(len(head)) + b"".join(parts)
 
 
@@ -100,9 +107,9 @@ def _parse(data: bytes) -> OzmFile:
     magic, version, hlen = _PREAMBLE.unpack_from(data)
     if magic != MAGIC:
         raise ValueError("not an .ozm model file")
-    if version != FORMAT_VERSION:
+    if not 1 <= version <= FORMAT_VERSION:
         raise CorruptDataError(f".ozm format version {version} is not supported "
-                               f"(this ozarc reads version {FORMAT_VERSION}); upgrade ozarc")
+                               f"(this ozarc reads versions 1 to {FORMAT_VERSION}); upgrade ozarc")
     header = json.loads(data[_PREAMBLE.size:_PREAMBLE.size + hlen].decode("ascii"))
     base = _PREAMBLE.size + hlen
     base += _pad(base)

@@ -32,6 +32,48 @@ def test_image_round_trip_on_the_exact_engine(h, w, c):
     assert CODEC.decode(payload, len(data), model) == data
 
 
+def _image(h: int, w: int, c: int) -> tuple[bytes, ChunkHint]:
+    """A smooth image (vertical structure the pixel above predicts) with a little noise."""
+    rng = np.random.default_rng(h * 131 + w)
+    y, x = np.mgrid[0:h, 0:w]
+    pixels = np.stack([(x * 7 + y * (k + 1) + rng.integers(0, 3, (h, w))) % 256
+                       for k in range(c)], axis=-1).astype(np.uint8)
+    modality = Modality.IMAGE_RGB if c == 3 else Modality.IMAGE_GRAY
+    return pixels.tobytes(), ChunkHint(modality, geometry=(h, w, c),
+                                       model=testing.small_model(0, above_pixel=True))
+
+
+@pytest.mark.parametrize("h, w, c", [(1, 1, 3), (17, 20, 3), (33, 37, 1), (16, 16, 3)])
+def test_image_round_trip_with_the_pixel_above(h, w, c):
+    data, hint = _image(h, w, c)
+    payload = CODEC.encode(data, hint)
+    assert CODEC.decode(payload, len(data), hint.model) == data
+
+
+def test_the_codec_gives_each_patch_its_own_row(monkeypatch):
+    """The payload depends on the row strides the geometry gives (right-edge patches are
+    narrower); coding without them gives other bytes, which decode to something else."""
+    from ozarc.codecs import neural
+
+    data, hint = _image(17, 20, 3)
+    payload = CODEC.encode(data, hint)
+    rows = neural.lane_rows(hint.model, neural.tokenize(data, hint, hint.model)[0])
+    assert rows == [48, 12, 48, 12]
+    monkeypatch.setattr(neural, "lane_rows", lambda model, header: None)
+    blind = CODEC.encode_unchecked(data, hint)
+    assert blind != payload
+    monkeypatch.undo()
+    assert CODEC.decode_many([blind], [len(data)], hint.model)[0] != data
+
+
+def test_decode_many_batches_images_of_different_widths_with_the_pixel_above():
+    chunks = [_image(17, 20, 3), _image(20, 40, 3), _image(5, 3, 3)]
+    model = chunks[0][1].model
+    payloads = [CODEC.encode_unchecked(data, hint) for data, hint in chunks]
+    decoded = CODEC.decode_many(payloads, [len(data) for data, _ in chunks], model)
+    assert decoded == [data for data, _ in chunks]
+
+
 def test_speech_round_trip_on_the_exact_engine():
     model = testing.small_model()
     pcm = (np.arange(200) * 37 % 2000).astype("<i2").tobytes()

@@ -4,7 +4,10 @@ neural codec's payload bytes.  Together with the frequency-table vectors
 to the tokenizers, the coder, the payload header or the engine shows up here, and archives
 written before it would no longer decode.
 
-Regenerate (only for a deliberate, versioned change) with OZARC_REGEN_GOLDEN=1.
+Two sets: the plain small model, and the one that reads the pixel above (its image payloads
+pin the row strides the codec derives from the geometry, edge patches included).
+OZARC_REGEN_GOLDEN=1 writes a set whose file is missing (a deliberate, versioned change
+deletes the old file first).
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from ozarc.modality import Modality
 from ozarc.model.exact import ExactModel
 
 VECTORS = Path(__file__).resolve().parents[2] / "spec" / "vectors"
-MODEL_FILE = VECTORS / "exact_small.ozm"
-GOLDEN_FILE = VECTORS / "neural_golden.json"
+#: set -> (model file, golden file)
+SETS = {"plain": (VECTORS / "exact_small.ozm", VECTORS / "neural_golden.json"),
+        "above": (VECTORS / "exact_small_above.ozm", VECTORS / "neural_above_golden.json")}
 REGEN = os.environ.get("OZARC_REGEN_GOLDEN") == "1"
 CODEC = codec_by_name("neural")
 
@@ -45,28 +49,37 @@ def cases() -> list[tuple[str, Modality, tuple[int, ...], bytes]]:
     ]
 
 
-@pytest.fixture(scope="module", params=["numpy", "numba"])
-def model(request) -> ExactModel:
-    """Both CPU engines (the compiled one is the default where numba is installed) must
-    write and read the very same bytes."""
-    if request.param == "numba":
+@pytest.fixture(scope="module", params=[(s, b) for s in sorted(SETS) for b in ("numpy", "numba")],
+                ids=lambda p: "-".join(p))
+def loaded(request) -> tuple[ExactModel, Path]:
+    """(model, its golden file).  Both CPU engines (the compiled one is the default where
+    numba is installed) must write and read the very same bytes."""
+    name, backend = request.param
+    if backend == "numba":
         pytest.importorskip("numba")
-    return ExactModel.from_bytes(MODEL_FILE.read_bytes(), backend=request.param)
+    model_file, golden_file = SETS[name]
+    return ExactModel.from_bytes(model_file.read_bytes(), backend=backend), golden_file
 
 
 @pytest.fixture(scope="module")
-def golden(model) -> dict:
-    if REGEN:
+def model(loaded) -> ExactModel:
+    return loaded[0]
+
+
+@pytest.fixture(scope="module")
+def golden(loaded) -> dict:
+    model, golden_file = loaded
+    if REGEN and not golden_file.exists():
         digests = {}
         for name, modality, geometry, data in cases():
             payload = CODEC.encode(data, ChunkHint(modality, geometry=geometry, model=model))
             digests[name] = hashlib.sha256(payload).hexdigest()
-        GOLDEN_FILE.write_text(json.dumps({
+        golden_file.write_text(json.dumps({
             "about": "tests/neural/test_neural_golden.py; regenerate with OZARC_REGEN_GOLDEN=1",
             "model_sha256": model.sha256, "payload_sha256": digests}, indent=1) + "\n")
-    if not GOLDEN_FILE.exists():
+    if not golden_file.exists():
         pytest.fail("golden bitstreams missing: run with OZARC_REGEN_GOLDEN=1 once")
-    return json.loads(GOLDEN_FILE.read_text())
+    return json.loads(golden_file.read_text())
 
 
 @pytest.mark.parametrize("name, modality, geometry, data", cases(), ids=lambda v: str(v)[:12])

@@ -2,6 +2,7 @@
 resumes, the schedule, staged freezing, the float export the engine reads."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -9,10 +10,12 @@ import soundfile
 import torch
 from PIL import Image
 
+from ozarc.errors import UsageError
 from ozarc.modality import Modality
 from ozarc.model.config import ModelConfig
 from ozarc.model.network import OzNet
 from ozarc.model.tokenizers.text import default_model_bytes, tokenizer_for
+from ozarc.model.above import ABOVE_NONE
 from ozarc.model.vocab import PREFIX_TOKEN, TEXT_BASE
 from tools.train.__main__ import main
 from tools.train.data import load_corpus, model_inputs, pad_batch, read_items
@@ -66,9 +69,20 @@ def test_inputs_are_prefix_then_shifted_global_ids():
     symbols = np.array([5, 0, 7])
     assert model_inputs(Modality.TEXT, symbols).tolist() == [PREFIX_TOKEN[Modality.TEXT], TEXT_BASE + 5, TEXT_BASE]
     assert model_inputs(Modality.SPEECH, symbols).tolist() == [PREFIX_TOKEN[Modality.SPEECH], 5, 0]
-    inputs, targets, mask = pad_batch(Modality.IMAGE_GRAY, [symbols, symbols[:1]])
+    inputs, targets, mask, above = pad_batch(Modality.IMAGE_GRAY, [symbols, symbols[:1]])
     assert mask.tolist() == [[True] * 3, [True, False, False]]
     assert targets[1, 0] == 5 and inputs[1, 0] == PREFIX_TOKEN[Modality.IMAGE_GRAY]
+    assert (above == ABOVE_NONE).all()                  # rows of 16: nothing above yet
+    assert pad_batch(Modality.IMAGE_GRAY, [symbols], [2]).above.tolist() == \
+        [[ABOVE_NONE, ABOVE_NONE, 5]]
+    assert pad_batch(Modality.SPEECH, [symbols]).above is None
+
+
+def test_corpus_records_each_patch_row_for_the_pixel_above(data_dir):
+    corpus = load_corpus(data_dir, TOKENIZER, text_block=64)
+    rgb = corpus.train[Modality.IMAGE_RGB]                 # a.png, 20x33: right edge 1 wide
+    assert rgb.rows == [48, 48, 3, 48, 48, 3]
+    assert set(corpus.train[Modality.TEXT].rows) == {0}
 
 
 def test_schedule_warms_up_then_decays_to_the_floor():
@@ -102,6 +116,36 @@ def test_cli_runs_checkpoints_resumes_and_exports(data_dir, tmp_path):
     merged.merge_hira()
     assert set(export["state_dict"]) == set(merged.state_dict())
     assert export["tokenizer_sha256"] == TOKENIZER.sha256
+
+
+def test_init_from_adds_the_above_pixel_input_to_a_trained_model(data_dir, tmp_path):
+    """--init-from --above-pixel starts from the source weights with a zero table: before
+    any step the new model computes exactly what the source did."""
+    from tools.train.data import sample_batch
+    from tools.train.loop import load_initial_weights, sequence_loss
+
+    common = ["--config", "tiny", "--data", str(data_dir), "--batch", "2", "--max-len", "40",
+              "--eval-seqs", "2", "--text-block", "64", "--warmup", "2"]
+    assert main(common + ["--steps", "2", "--out", str(tmp_path / "src")]) == 0
+    source = tmp_path / "src" / "checkpoint.pt"
+    cfg = ModelConfig.from_dict(torch.load(source, weights_only=False)["config"])
+    plain, above = OzNet(cfg), OzNet(replace(cfg, above_pixel=True))
+    load_initial_weights(plain, source)
+    load_initial_weights(above, source)
+    corpus = load_corpus(data_dir, TOKENIZER, text_block=64)
+    batch = sample_batch(corpus.train[Modality.IMAGE_RGB], Modality.IMAGE_RGB, 2, 40,
+                         np.random.default_rng(0))
+    with torch.no_grad():
+        assert float(sequence_loss(plain, Modality.IMAGE_RGB, batch, "cpu")[0]) == \
+            float(sequence_loss(above, Modality.IMAGE_RGB, batch, "cpu")[0])
+    assert main(common + ["--steps", "3", "--out", str(tmp_path / "new"), "--above-pixel",
+                          "--init-from", str(source)]) == 0
+    export = torch.load(tmp_path / "new" / "model_float.pt", weights_only=False)
+    assert export["config"]["above_pixel"] is True
+    assert export["state_dict"]["above.weight"].abs().sum() > 0     # it trained
+    wider = replace(cfg, width=64, head_size=16)
+    with pytest.raises(UsageError, match="width"):
+        load_initial_weights(OzNet(wider), source)
 
 
 def test_bench_folder_is_refused(tmp_path):

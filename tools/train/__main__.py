@@ -24,6 +24,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--resume", action="store_true", help="continue the checkpoint in --out")
+    p.add_argument("--init-from", type=Path, default=None,
+                   help="start a fresh run from this checkpoint's weights")
+    p.add_argument("--above-pixel", action="store_true",
+                   help="image inputs also see the sub-pixel one row up (ozarc.model.above)")
     p.add_argument("--batch", type=int, default=8, help="sequences per modality per step")
     p.add_argument("--max-len", type=int, default=None, help="crop training sequences")
     p.add_argument("--text-block", type=int, default=1024, help="text tokens per sequence")
@@ -66,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg = preset(args.config, tokenizer.n_text, n_layers=args.layers,
                      hira_factor=args.hira_factor,
                      moe_ffn=False if args.dense_ffn else None,
-                     moe_v=False if args.dense_v else None)
+                     moe_v=False if args.dense_v else None,
+                     above_pixel=True if args.above_pixel else None)
         corpus = load_corpus(data, tokenizer, args.text_block, args.max_items)
         settings = TrainSettings(
             steps=args.steps, batch_per_modality=args.batch, max_len=args.max_len, lr=args.lr,
@@ -76,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             checkpoint_every=args.checkpoint_every, seed=args.seed, bf16=args.bf16,
             qat_steps=args.qat_steps)
         figures = train(cfg, corpus, settings, args.out, args.device, args.resume,
-                        tokenizer.sha256)
+                        tokenizer.sha256, init_from=args.init_from)
     except OzarcError as error:
         print(f"ozarc train: {error}", file=sys.stderr)
         return error.exit_code

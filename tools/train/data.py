@@ -14,10 +14,12 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from ozarc.modality import Modality
+from ozarc.model.above import above_symbols, full_patch_row, patch_rows, uses_above
 from ozarc.model.tokenizers.image import image_to_sequences
 from ozarc.model.tokenizers.speech import WINDOW, pcm_to_sequences
 from ozarc.model.tokenizers.text import TextTokenizer, text_to_sequences
@@ -34,16 +36,19 @@ TRAINED = (Modality.IMAGE_RGB, Modality.IMAGE_GRAY, Modality.TEXT, Modality.SPEE
 
 @dataclass
 class Pool:
-    """One modality's sequences (modality-local symbols) and the original bytes each covers."""
+    """One modality's sequences (modality-local symbols), the original bytes each covers and
+    each one's row stride in tokens (image patches: width x channels, else 0)."""
 
     sequences: list[np.ndarray] = field(default_factory=list)
     n_bytes: list[int] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
 
-    def add(self, seq: np.ndarray, n_bytes: int) -> None:
+    def add(self, seq: np.ndarray, n_bytes: int, row: int = 0) -> None:
         if len(seq):
             seq = np.asarray(seq)
             self.sequences.append(seq if seq.dtype == np.uint8 else seq.astype(np.int32))
             self.n_bytes.append(n_bytes)
+            self.rows.append(row)
 
     def __len__(self) -> int:
         return len(self.sequences)
@@ -96,15 +101,18 @@ def read_items(path: Path) -> list[tuple[Modality, object]]:
 
 
 def item_sequences(modality: Modality, item, tokenizer: TextTokenizer, text_block: int,
-                   speech_window: int = WINDOW) -> list[tuple[np.ndarray, int]]:
-    """The codec's sequences of one item, each with the number of original bytes it covers."""
+                   speech_window: int = WINDOW) -> list[tuple[np.ndarray, int, int]]:
+    """The codec's sequences of one item, each with the number of original bytes it covers
+    and its row stride (``ozarc.model.above``: image patches only, else 0)."""
     if modality in (Modality.IMAGE_RGB, Modality.IMAGE_GRAY):
         h, w, c = item.shape
-        return [(s, len(s)) for s in image_to_sequences(item.tobytes(), h, w, c)]
+        return [(s, len(s), row) for s, row in zip(image_to_sequences(item.tobytes(), h, w, c),
+                                                   patch_rows(h, w, c))]
     if modality == Modality.SPEECH:
         pcm = np.ascontiguousarray(item, dtype="<i2").tobytes()
-        return [(s, len(s)) for s in pcm_to_sequences(pcm, speech_window)]
-    return [(s, len(tokenizer.decode(s))) for s in text_to_sequences(item, tokenizer, text_block)]
+        return [(s, len(s), 0) for s in pcm_to_sequences(pcm, speech_window)]
+    return [(s, len(tokenizer.decode(s)), 0)
+            for s in text_to_sequences(item, tokenizer, text_block)]
 
 
 def load_corpus(root: Path, tokenizer: TextTokenizer, text_block: int = 1024,
@@ -129,8 +137,8 @@ def load_corpus(root: Path, tokenizer: TextTokenizer, text_block: int = 1024,
         if modality not in explicit:
             held = zlib.crc32(str(index).encode()) % HELDOUT_EVERY == 0
         pool = (heldout if held else train)[modality]
-        for seq, n_bytes in item_sequences(modality, item, tokenizer, text_block):
-            pool.add(seq, n_bytes)
+        for seq, n_bytes, row in item_sequences(modality, item, tokenizer, text_block):
+            pool.add(seq, n_bytes, row)
     return Corpus(train, heldout)
 
 
@@ -144,14 +152,31 @@ def model_inputs(modality: Modality, symbols: np.ndarray) -> np.ndarray:
 
 def sample_batch(pool: Pool, modality: Modality, batch: int, max_len: int | None,
                  rng: np.random.Generator):
-    """`batch` random sequences (random crops to `max_len`), padded: (inputs, targets, mask).
+    """`batch` random sequences (random crops to `max_len`), padded (a ``Batch``).
     A crop keeps its sequence start, so every training sequence starts at its prefix."""
     picks = rng.integers(0, len(pool), size=batch)
     seqs = [pool.sequences[i][:max_len] for i in picks]
-    return pad_batch(modality, seqs)
+    return pad_batch(modality, seqs, pool_rows(pool, picks))
 
 
-def pad_batch(modality: Modality, seqs: list[np.ndarray]):
+def pool_rows(pool: Pool, picks) -> list[int] | None:
+    """The row strides of the picked sequences (None for a pool built without them)."""
+    return [pool.rows[i] for i in picks] if len(pool.rows) == len(pool) else None
+
+
+class Batch(NamedTuple):
+    """Padded sequences: network inputs, targets (modality-local), real-position mask, and
+    for images the above-pixel symbols (``ozarc.model.above``; None otherwise)."""
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    mask: np.ndarray
+    above: np.ndarray | None = None
+
+
+def pad_batch(modality: Modality, seqs: list[np.ndarray], rows: list[int] | None = None) -> Batch:
+    """Pad ``seqs`` into one batch; ``rows``: each image sequence's row stride (default: a
+    full-width patch's)."""
     T = max(len(s) for s in seqs)
     inputs = np.zeros((len(seqs), T), dtype=np.int64)
     targets = np.zeros((len(seqs), T), dtype=np.int64)
@@ -160,4 +185,8 @@ def pad_batch(modality: Modality, seqs: list[np.ndarray]):
         inputs[row, :len(s)] = model_inputs(modality, s)
         targets[row, :len(s)] = s
         mask[row, :len(s)] = True
-    return inputs, targets, mask
+    above = None
+    if uses_above(modality):
+        strides = [full_patch_row(modality)] * len(seqs) if rows is None else rows
+        above = above_symbols(targets, strides)
+    return Batch(inputs, targets, mask, above)

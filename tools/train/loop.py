@@ -21,7 +21,7 @@ from ozarc.errors import UsageError
 from ozarc.modality import Modality
 from ozarc.model.config import ModelConfig
 from ozarc.model.network import OzNet
-from tools.train.data import Corpus, Pool, pad_batch, sample_batch
+from tools.train.data import Corpus, Pool, pad_batch, pool_rows, sample_batch
 from tools.train.qat import fake_quant_params
 
 log = logging.getLogger("ozarc.train")
@@ -82,12 +82,15 @@ def sequence_loss(net: OzNet, modality: Modality, batch, device, bf16: bool = Fa
                   quantised: bool = False) -> tuple[torch.Tensor, torch.Tensor, int]:
     """(mean cross-entropy in nats over real positions, aux loss, number of positions);
     ``quantised``: the forward pass sees the exporter's int8 weights (straight-through)."""
-    inputs, targets, mask = (torch.as_tensor(a, device=device) for a in batch)
+    inputs, targets, mask = (torch.as_tensor(a, device=device) for a in batch[:3])
+    above = getattr(batch, "above", None) if net.config.above_pixel else None
+    args = (inputs, modality) if above is None else (inputs, modality,
+                                                     torch.as_tensor(above, device=device))
     with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
         if quantised:
-            logits, aux = functional_call(net, fake_quant_params(net), (inputs, modality))
+            logits, aux = functional_call(net, fake_quant_params(net), args)
         else:
-            logits, aux = net(inputs, modality)
+            logits, aux = net(*args)
     ce = F.cross_entropy(logits.float().flatten(0, 1), targets.flatten(), reduction="none")
     mask = mask.flatten()
     n = int(mask.sum())
@@ -110,7 +113,8 @@ def evaluate(net: OzNet, heldout: dict[Modality, Pool], n_seqs: int, device,
         bits, n_bytes = 0.0, 0
         for start in range(0, len(picks), 8):
             chunk = picks[start:start + 8]
-            batch = pad_batch(modality, [pool.sequences[i] for i in chunk])
+            batch = pad_batch(modality, [pool.sequences[i] for i in chunk],
+                              pool_rows(pool, chunk))
             ce, _, n = sequence_loss(net, modality, batch, device, quantised=quantised)
             bits += float(ce) * n / math.log(2)
             n_bytes += sum(pool.n_bytes[i] for i in chunk)
@@ -166,6 +170,26 @@ def merged_net(checkpoint: dict) -> OzNet:
     return net
 
 
+def load_initial_weights(net: OzNet, path: Path) -> None:
+    """Start a fresh run from another run's weights (``--init-from``): the same network, or
+    one that adds inputs (``above_pixel``), whose new table keeps its zero init so the run
+    starts as the model it came from.  A merged source merges ``net`` first."""
+    source = torch.load(path, map_location="cpu", weights_only=False)
+    weights = source["state_dict"] if "state_dict" in source else source["model"]
+    theirs = ModelConfig.from_dict(source["config"]).to_dict()
+    ours = net.config.to_dict()
+    differ = sorted(k for k in ours if k != "above_pixel" and ours[k] != theirs.get(k))
+    if differ:
+        raise UsageError(f"{path}: another network shape ({', '.join(differ)} differ)")
+    if not has_hira(weights) and not is_merged(net):
+        net.merge_hira()
+    missing, unexpected = net.load_state_dict(weights, strict=False)
+    new_inputs = {"above.weight"}
+    if unexpected or set(missing) - new_inputs:
+        raise UsageError(f"{path}: weights do not fit this network "
+                         f"(missing {sorted(set(missing) - new_inputs)}, unexpected {unexpected})")
+
+
 def export_float(net: OzNet, path: Path, tokenizer_sha256: str) -> None:
     """The merged float weights the exporter (ozarc.model.export) reads: contract keys only."""
     merged = merged_net({"config": net.config.to_dict(), "model": net.state_dict()})
@@ -175,10 +199,11 @@ def export_float(net: OzNet, path: Path, tokenizer_sha256: str) -> None:
 
 def train(cfg: ModelConfig, corpus: Corpus, settings: TrainSettings, out: Path,
           device: str = "cpu", resume: bool = False, tokenizer_sha256: str = "",
-          net_class: type[OzNet] = OzNet) -> dict:
+          net_class: type[OzNet] = OzNet, init_from: Path | None = None) -> dict:
     """Run (or continue) a training run in `out`; returns the last held-out figures.
     ``net_class``: an OzNet subclass (tools/experiments) to train instead; its run writes no
-    float export, which is the engine's contract (OzNet's keys only)."""
+    float export, which is the engine's contract (OzNet's keys only).  ``init_from``: a
+    checkpoint whose weights a fresh run starts from (``load_initial_weights``)."""
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / CHECKPOINT
     if ckpt_path.exists() and not resume:
@@ -197,6 +222,9 @@ def train(cfg: ModelConfig, corpus: Corpus, settings: TrainSettings, out: Path,
             raise UsageError(f"{ckpt_path} was trained with another model config")
         if not has_hira(state["model"]):                # a checkpoint from the QAT phase
             net.merge_hira()
+    elif init_from is not None:
+        load_initial_weights(net, Path(init_from))
+        log.info("started from the weights of %s", init_from)
     opt = make_optimizer(net, settings)
     if state is not None:
         net.load_state_dict(state["model"])

@@ -17,6 +17,7 @@ import numpy as np
 
 from ozarc.errors import CorruptDataError
 from ozarc.modality import Modality
+from ozarc.model.above import ABOVE_NONE, above_symbols, uses_above
 from ozarc.model.config import ModelConfig
 from ozarc.model.exact.backend import DEFAULT_BACKEND, make_backend, resolve_backend_name
 from ozarc.model.exact.block import LayerState, block_forward
@@ -43,6 +44,11 @@ class EngineState:
     x_last: object                  # [B, C] residual of the last token fed
     cached: np.ndarray | None = field(default=None, repr=False)
     parts: list["EngineState"] = field(default_factory=list)   # lane shards (threads > 1)
+    # above-pixel models on images (ozarc.model.above): each lane's row stride, the last
+    # symbols fed (a ring of max(rows) columns) and how many have been fed
+    rows: np.ndarray | None = field(default=None, repr=False)
+    history: np.ndarray | None = field(default=None, repr=False)
+    fed: int = 0
 
 
 class ExactModel:
@@ -67,6 +73,12 @@ class ExactModel:
         self._sig = be.asarray(ozm.tensors["table.sigmoid"])
         self._exp = be.asarray(ozm.tensors["table.exp"])
         self._emb = be.asarray(ozm.tensors["emb_ln0"])
+        self._above = None
+        if self.config.above_pixel:
+            if "above" not in ozm.tensors:
+                raise CorruptDataError(f"model {ozm.name} ({sha256[:12]}) reads the pixel "
+                                       "above but has no 'above' table")
+            self._above = be.asarray(ozm.tensors["above"])
         self._blocks, self._ln_out, self._heads = load_layers(be, ozm, self.config)
 
     @classmethod
@@ -92,14 +104,26 @@ class ExactModel:
 
     # -- the engine API -----------------------------------------------------------------
 
-    def start(self, modality, batch: int) -> EngineState:
-        """State after the modality's prefix token, ready to give freqs for symbol 0."""
+    def reads_above(self, modality) -> bool:
+        """True when this model's image predictions see the pixel above (``rows`` matter)."""
+        return self._above is not None and uses_above(Modality(modality))
+
+    def start(self, modality, batch: int, rows=None) -> EngineState:
+        """State after the modality's prefix token, ready to give freqs for symbol 0.
+        ``rows``: each lane's row stride in symbols (image patches, ``ozarc.model.above``;
+        None: no pixel above is known), used by models that read the pixel above."""
         modality = Modality(modality)
         shards = self._shards(batch)
         if len(shards) == 1:
-            return self._start(modality, batch)
-        parts = self._map(lambda span: self._start(modality, span[1] - span[0]), shards)
-        return EngineState(modality, batch, [], None, parts=parts)
+            state = self._start(modality, batch)
+        else:
+            parts = self._map(lambda span: self._start(modality, span[1] - span[0]), shards)
+            state = EngineState(modality, batch, [], None, parts=parts)
+        if self.reads_above(modality):
+            state.rows = _lane_rows(rows, batch)
+            state.history = np.zeros((batch, max(1, int(state.rows.max(initial=0)))),
+                                     dtype=np.int64)
+        return state
 
     def freqs(self, state: EngineState) -> np.ndarray:
         """[B, n_symbols] int64 next-symbol table (each row sums to 2**16, entries >= 1)."""
@@ -114,29 +138,34 @@ class ExactModel:
         """Feed one modality-local symbol per lane."""
         symbols = np.asarray(symbols, dtype=np.int64).reshape(state.batch, 1)
         tokens = self._tokens(state.modality, symbols)
+        above = self._next_above(state, symbols)
         state.cached = None
         if state.parts:
             bounds = np.cumsum([0] + [part.batch for part in state.parts])
-            self._map(lambda i: self._advance(state.parts[i], tokens[bounds[i]:bounds[i + 1]]),
-                      range(len(state.parts)))
+            self._map(lambda i: self._advance(
+                state.parts[i], tokens[bounds[i]:bounds[i + 1]],
+                None if above is None else above[bounds[i]:bounds[i + 1]]),
+                range(len(state.parts)))
         else:
-            self._advance(state, tokens)
+            self._advance(state, tokens, above)
 
-    def sequence_freqs(self, modality, symbols) -> np.ndarray:
-        """[B, T] symbols -> [B, T, n_sym] tables; table t conditions on symbols[:, :t]."""
+    def sequence_freqs(self, modality, symbols, rows=None) -> np.ndarray:
+        """[B, T] symbols -> [B, T, n_sym] tables; table t conditions on symbols[:, :t]
+        (``rows`` as in ``start``)."""
         modality = Modality(modality)
         symbols = np.asarray(symbols, dtype=np.int64)
         B, T = symbols.shape
         if B == 0 or T == 0:
             return np.zeros((B, T, self.n_symbols(modality)), dtype=np.int64)
         self._tokens(modality, symbols[:, :-1])                  # validate before any work
-        shards = self._shards(B)
+        above = self._above_inputs(modality, symbols, rows)
         return np.concatenate(self._map(
-            lambda span: self._sequence_freqs(modality, symbols[span[0]:span[1]]), shards))
+            lambda span: self._sequence_freqs(modality, symbols[span[0]:span[1]],
+                                              _lanes(above, span)), self._shards(B)))
 
-    def sequence_intervals(self, modality, symbols) -> tuple[np.ndarray, np.ndarray]:
+    def sequence_intervals(self, modality, symbols, rows=None) -> tuple[np.ndarray, np.ndarray]:
         """[B, T] symbols -> (freq, start) [B, T]: symbol t's frequency and cumulative start
-        in ``sequence_freqs(modality, symbols)[:, t]``, without building the [B, T, n]
+        in ``sequence_freqs(modality, symbols, rows)[:, t]``, without building the [B, T, n]
         tables (the encoder needs only these two numbers per symbol)."""
         modality = Modality(modality)
         symbols = np.asarray(symbols, dtype=np.int64)
@@ -144,9 +173,9 @@ class ExactModel:
         if B == 0 or T == 0:
             return np.zeros((B, T), dtype=np.int64), np.zeros((B, T), dtype=np.int64)
         self._tokens(modality, symbols)                          # validate before any work
-        parts = self._map(lambda span: self._sequence_intervals(modality,
-                                                                symbols[span[0]:span[1]]),
-                          self._shards(B))
+        above = self._above_inputs(modality, symbols, rows)
+        parts = self._map(lambda span: self._sequence_intervals(
+            modality, symbols[span[0]:span[1]], _lanes(above, span)), self._shards(B))
         return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
 
     # -- internals ------------------------------------------------------------------------
@@ -173,14 +202,36 @@ class ExactModel:
                   for _ in range(cfg.n_layers)]
         state = EngineState(modality, batch, layers, None)
         tokens = np.full((batch, 1), PREFIX_TOKEN[modality], dtype=np.int64)
-        state.x_last = self._run(state, tokens)[:, -1, :]
+        above = np.full((batch, 1), ABOVE_NONE, dtype=np.int64) if self.reads_above(modality) \
+            else None
+        state.x_last = self._run(state, tokens, above)[:, -1, :]
         return state
 
-    def _advance(self, state: EngineState, tokens: np.ndarray) -> None:
-        state.x_last = self._run(state, tokens)[:, -1, :]
+    def _advance(self, state: EngineState, tokens: np.ndarray, above=None) -> None:
+        state.x_last = self._run(state, tokens, above)[:, -1, :]
         state.cached = None
 
-    def _predictors(self, modality: Modality, symbols: np.ndarray):
+    def _next_above(self, state: EngineState, symbols: np.ndarray) -> np.ndarray | None:
+        """Record the symbols just fed; [B, 1] the symbol above the next one (or None for a
+        model or modality without the input).  Symbol n - row sits in ring column
+        (n - row) % R, not yet overwritten because row <= R."""
+        if state.history is None:
+            return None
+        ring = state.history.shape[1]
+        state.history[:, state.fed % ring] = symbols[:, 0]
+        state.fed += 1
+        source = state.fed - state.rows
+        picked = state.history[np.arange(state.batch), np.maximum(source, 0) % ring]
+        return np.where((state.rows > 0) & (source >= 0), picked, ABOVE_NONE)[:, None]
+
+    def _above_inputs(self, modality: Modality, symbols: np.ndarray, rows) -> np.ndarray | None:
+        """[B, T] above-pixel inputs of the positions predicting ``symbols`` (None when the
+        model or modality has no such input)."""
+        if not self.reads_above(modality):
+            return None
+        return above_symbols(symbols, _lane_rows(rows, len(symbols)))
+
+    def _predictors(self, modality: Modality, symbols: np.ndarray, above=None):
         """(span, x): for each window of time steps, the residual rows [B * len(span), C]
         that predict symbols[:, span] (lane-major), the first being the prefix's state."""
         B, T = symbols.shape
@@ -189,17 +240,19 @@ class ExactModel:
         tokens = self._tokens(modality, symbols[:, :-1])
         window = max(1, SEQUENCE_WINDOW // B)         # bounds memory; results are identical
         for lo in range(0, T - 1, window):
-            xs = self._run(state, tokens[:, lo:lo + window])
-            yield slice(lo + 1, lo + 1 + xs.shape[1]), xs.reshape(-1, xs.shape[-1])
+            span = slice(lo + 1, min(lo + 1 + window, T))
+            xs = self._run(state, tokens[:, lo:lo + window],
+                           None if above is None else above[:, span])
+            yield span, xs.reshape(-1, xs.shape[-1])
 
-    def _sequence_freqs(self, modality: Modality, symbols: np.ndarray) -> np.ndarray:
+    def _sequence_freqs(self, modality: Modality, symbols: np.ndarray, above=None) -> np.ndarray:
         B, n = symbols.shape[0], self.n_symbols(modality)
         return np.concatenate([self._freqs(modality, x).reshape(B, -1, n)
-                               for _, x in self._predictors(modality, symbols)], axis=1)
+                               for _, x in self._predictors(modality, symbols, above)], axis=1)
 
-    def _sequence_intervals(self, modality: Modality, symbols: np.ndarray):
+    def _sequence_intervals(self, modality: Modality, symbols: np.ndarray, above=None):
         freq, start = np.empty_like(symbols), np.empty_like(symbols)
-        for span, x in self._predictors(modality, symbols):
+        for span, x in self._predictors(modality, symbols, above):
             f, c = self._intervals(modality, x, symbols[:, span].reshape(-1))
             freq[:, span], start[:, span] = f.reshape(len(symbols), -1), c.reshape(len(symbols), -1)
         return freq, start
@@ -210,9 +263,11 @@ class ExactModel:
             raise ValueError(f"{modality.tag} symbols must lie in [0, {stop - start})")
         return symbols + start
 
-    def _run(self, state: EngineState, tokens: np.ndarray):
+    def _run(self, state: EngineState, tokens: np.ndarray, above: np.ndarray | None = None):
         be = self._be
         x = self._emb[be.asarray(tokens)]
+        if above is not None:     # both Q16 int32 tables: the sum stays far below RESID_MAX
+            x = x + self._above[be.asarray(above)]
         v_first = None
         for block, layer in zip(self._blocks, state.layers):
             x, v_first = block_forward(be, block, x, layer, v_first, self.config, self._sig)
@@ -237,3 +292,17 @@ class ExactModel:
         freq = np.take_along_axis(tables, sym, axis=-1)[:, 0]
         start = np.take_along_axis(np.cumsum(tables, axis=-1), sym, axis=-1)[:, 0] - freq
         return freq, start
+
+
+def _lane_rows(rows, batch: int) -> np.ndarray:
+    """[batch] int64 row strides (zeros when ``rows`` is None); ValueError if malformed."""
+    if rows is None:
+        return np.zeros(batch, dtype=np.int64)
+    rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+    if rows.shape != (batch,) or (rows < 0).any():
+        raise ValueError(f"rows must be {batch} non-negative row strides")
+    return rows
+
+
+def _lanes(above: np.ndarray | None, span: tuple[int, int]) -> np.ndarray | None:
+    return None if above is None else above[span[0]:span[1]]

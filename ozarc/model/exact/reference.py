@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ozarc.modality import Modality
+from ozarc.model.above import N_ABOVE, above_symbols, uses_above
 from ozarc.model.config import ModelConfig
 from ozarc.model.exact.fixed import GN_EPS, LN_EPS
 from ozarc.model.vocab import PREFIX_TOKEN, symbol_range
@@ -81,6 +82,8 @@ def contract_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
         else:
             shapes[p + "ffn.key.weight"] = (hidden, C)
             shapes[p + "ffn.value.weight"] = (C, hidden)
+    if config.above_pixel:      # last, so the other keys' random test weights do not move
+        shapes["above.weight"] = (N_ABOVE, C)
     return shapes
 
 
@@ -103,7 +106,7 @@ def random_float_weights(config: ModelConfig, seed: int) -> dict[str, np.ndarray
             value = 0.5 * rng.standard_normal(shape)
         elif key.endswith("head.weight"):
             value = 2.0 * rng.standard_normal(shape) / np.sqrt(shape[1])
-        elif key.endswith("emb.weight") or len(shape) == 1:
+        elif key.endswith(("emb.weight", "above.weight")) or len(shape) == 1:
             value = rng.standard_normal(shape)
         else:
             value = rng.standard_normal(shape) / np.sqrt(shape[1])
@@ -128,8 +131,9 @@ def _moe_weights(scores, top_k):
 
 
 def float_logits(sd: dict, config: ModelConfig, modality: Modality,
-                 symbols: np.ndarray) -> np.ndarray:
-    """Masked float64 logits [B, T, n_sym]: position t conditions on symbols[:, :t]."""
+                 symbols: np.ndarray, rows=None) -> np.ndarray:
+    """Masked float64 logits [B, T, n_sym]: position t conditions on symbols[:, :t] (and,
+    for above-pixel models on images, on the symbol ``rows`` back: ozarc.model.above)."""
     start, stop = symbol_range(Modality(modality), config.n_text)
     symbols = np.asarray(symbols, dtype=np.int64)
     B, T = symbols.shape
@@ -138,6 +142,8 @@ def float_logits(sd: dict, config: ModelConfig, modality: Modality,
                              symbols[:, :-1] + start], axis=1)
     x = layer_norm(vec(sd, "emb.weight")[tokens], vec(sd, "ln0.weight"),
                     vec(sd, "ln0.bias"), LN_EPS)
+    if config.above_pixel and uses_above(modality):
+        x = x + vec(sd, "above.weight")[above_symbols(symbols, 0 if rows is None else rows)]
     v_first = None
     for i in range(config.n_layers):
         p = f"blocks.{i}."

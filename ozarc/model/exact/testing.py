@@ -42,10 +42,10 @@ def small_model(seed: int = 0, backend: str = "auto", **overrides) -> ExactModel
     return ExactModel.from_bytes(small_model_bytes(seed, **overrides), backend=backend)
 
 
-def step_tables(model: ExactModel, modality, symbols: np.ndarray) -> np.ndarray:
+def step_tables(model: ExactModel, modality, symbols: np.ndarray, rows=None) -> np.ndarray:
     """The decoder's tables [B, T, n] for ``symbols`` [B, T], step by step (``freqs`` /
-    ``advance``): what ``sequence_freqs`` must equal."""
-    state = model.start(modality, symbols.shape[0])
+    ``advance``): what ``sequence_freqs(modality, symbols, rows)`` must equal."""
+    state = model.start(modality, symbols.shape[0], rows)
     out = [np.zeros((symbols.shape[0], 0, model.n_symbols(modality)), dtype=np.int64)]
     for t in range(symbols.shape[1]):
         out.append(model.freqs(state)[:, None, :].copy())
