@@ -188,13 +188,9 @@ class OzNet(nn.Module):
             p.new_zeros(cfg.n_layers, batch, cfg.width),
             p.new_zeros(cfg.n_layers, batch, cfg.n_heads, cfg.head_size, cfg.head_size))
 
-    def embed(self, tokens: Tensor, modality: Modality) -> Tensor:
-        """The input vectors before LN0: the token embedding (experiments add inputs here)."""
-        return self.emb(tokens)
-
     def _run(self, tokens: Tensor, state: NetState, modality: Modality,
              above: Tensor | None = None):
-        x = self.ln0(self.embed(tokens, modality))
+        x = self.ln0(self.emb(tokens))
         if self.above is not None and uses_above(modality):
             if above is None:
                 raise ValueError("this model reads the pixel above: pass `above` "

@@ -3,16 +3,18 @@
 Why: in a 16x16 patch in raster order (R, G, B interleaved) the pixel above the one being
 coded is 48 tokens back, and the position-cost measurement (MODELS.md, "Where the bits go")
 found the interior barely improving down the patch: the recurrent state keeps little of it.
-Here the float network gets one more input, an embedding of the same channel's value one
-patch row up, added to the token embedding (the engine could do the same with one more
-table lookup, exactly).  Both arms train alike on the corpus's images only and report
-held-out bits per byte; nothing from shared/bench is read.
+The model's ``above_pixel`` switch (ozarc.model.above) gives the network one more input, an
+embedding of the same channel's value one patch row up.  This A/B trains the same network
+twice on the corpus's images only, same seed and batches -- plain, and with the switch -- and
+reports held-out bits per byte; nothing from shared/bench is read.
 
     python -m tools.experiments.above_pixel --data /work/corpus/images --steps 400 --out runs/above
     python -m tools.experiments.above_pixel --measure /tmp/kodak-ppm --every 8 --out runs/above
 
-``--measure`` codes every N-th full patch of the images in a folder with both arms' trained
+``--measure`` codes every N-th patch of the images in a folder with both arms' trained
 float networks (a measurement; the folder may be a benchmark set, it trains nothing).
+(The figures in MODELS.md were measured with the first version of this experiment, which
+added the embedding before LN0 and gave narrow edge patches a full-width row.)
 """
 
 from __future__ import annotations
@@ -22,58 +24,31 @@ import json
 import logging
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import torch
-from torch import Tensor, nn
 
 from ozarc.modality import Modality
+from ozarc.model.config import ModelConfig
 from ozarc.model.network import OzNet
 from ozarc.model.tokenizers.text import default_model_bytes, tokenizer_for
-from ozarc.model.vocab import N_BYTE_SYMBOLS
 from tools.experiments.images import folder_pixels
 from tools.train import loop
 from tools.train.data import load_corpus
 from tools.train.presets import preset
 
-#: tokens between a sub-pixel and the same channel one row up, in a full 16-wide patch
-ROW_TOKENS = {Modality.IMAGE_RGB: 48, Modality.IMAGE_GRAY: 16}
-NONE = N_BYTE_SYMBOLS  # "no pixel above" (the patch's first row, or the prefix)
 
-
-def above_symbols(tokens: Tensor, modality: Modality) -> Tensor:
-    """[B, T] inputs -> [B, T]: at position t (which predicts symbol s_t) the symbol above
-    s_t, i.e. s_{t-row}, which is input t-row+1; NONE where there is none.  Narrow edge
-    patches get the wrong neighbour: they are a small share of the pixels."""
-    row = ROW_TOKENS[modality]
-    above = torch.full_like(tokens, NONE)
-    if tokens.shape[1] > row:
-        earlier = tokens[:, 1:tokens.shape[1] - row + 1]
-        above[:, row:] = torch.where(earlier < N_BYTE_SYMBOLS, earlier, NONE)
-    return above
-
-
-class AbovePixelNet(OzNet):
-    """OzNet with the above-pixel embedding on image inputs (training the whole sequence
-    at once only: ``step`` does not keep the tokens it would need)."""
-
-    def __init__(self, cfg):
-        super().__init__(cfg)
-        self.emb_above = nn.Embedding(N_BYTE_SYMBOLS + 1, cfg.width)
-        nn.init.uniform_(self.emb_above.weight, -1e-4, 1e-4)
-
-    def embed(self, tokens: Tensor, modality: Modality) -> Tensor:
-        x = self.emb(tokens)
-        if modality in ROW_TOKENS:
-            x = x + self.emb_above(above_symbols(tokens, modality))
-        return x
+def arm_config(cfg: ModelConfig, arm: str) -> ModelConfig:
+    """The arm's network: ``plain`` as given, ``above`` with the above-pixel input."""
+    return replace(cfg, above_pixel=arm == "above")
 
 
 @torch.no_grad()
 def measure(folder: Path, arms: list[str], out: Path, every: int) -> dict[str, float]:
     """Bits per sub-pixel of each arm's trained network on every ``every``-th patch of the
     images in ``folder`` (float network, no coder: the cross-entropy)."""
-    from ozarc.model.config import ModelConfig
+    from ozarc.model.above import patch_rows
     from ozarc.model.tokenizers.image import image_to_sequences
     from tools.train.data import pad_batch
 
@@ -81,18 +56,19 @@ def measure(folder: Path, arms: list[str], out: Path, every: int) -> dict[str, f
     for _, pixels in folder_pixels(folder):
         h, w, c = pixels.shape
         modality = Modality.IMAGE_GRAY if c == 1 else Modality.IMAGE_RGB
-        patches[modality] += image_to_sequences(pixels.tobytes(), h, w, c)[::every]
+        pairs = list(zip(image_to_sequences(pixels.tobytes(), h, w, c), patch_rows(h, w, c)))
+        patches[modality] += pairs[::every]
     result = {}
     for arm in arms:
         checkpoint = torch.load(out / arm / loop.CHECKPOINT, weights_only=False)
-        cfg = ModelConfig.from_dict(checkpoint["config"])
-        net = AbovePixelNet(cfg) if arm == "above" else OzNet(cfg)
+        net = OzNet(ModelConfig.from_dict(checkpoint["config"]))
         net.load_state_dict(checkpoint["model"])
         net.eval()
         bits = symbols = 0.0
-        for modality, seqs in patches.items():
-            for start in range(0, len(seqs), 16):
-                batch = pad_batch(modality, seqs[start:start + 16])
+        for modality, pairs in patches.items():
+            for start in range(0, len(pairs), 16):
+                chunk = pairs[start:start + 16]
+                batch = pad_batch(modality, [s for s, _ in chunk], [r for _, r in chunk])
                 ce, _, n = loop.sequence_loss(net, modality, batch, "cpu")
                 bits += float(ce) * n / math.log(2)
                 symbols += n
@@ -128,8 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                                   checkpoint_every=args.steps)
     results = {}
     for arm in args.arms.split(","):
-        results[arm] = loop.train(cfg, corpus, settings, args.out / arm,
-                                  net_class=AbovePixelNet if arm == "above" else OzNet)
+        results[arm] = loop.train(arm_config(cfg, arm), corpus, settings, args.out / arm)
         print(arm, json.dumps(results[arm]), flush=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     return 0

@@ -199,11 +199,10 @@ def export_float(net: OzNet, path: Path, tokenizer_sha256: str) -> None:
 
 def train(cfg: ModelConfig, corpus: Corpus, settings: TrainSettings, out: Path,
           device: str = "cpu", resume: bool = False, tokenizer_sha256: str = "",
-          net_class: type[OzNet] = OzNet, init_from: Path | None = None) -> dict:
+          init_from: Path | None = None) -> dict:
     """Run (or continue) a training run in `out`; returns the last held-out figures.
-    ``net_class``: an OzNet subclass (tools/experiments) to train instead; its run writes no
-    float export, which is the engine's contract (OzNet's keys only).  ``init_from``: a
-    checkpoint whose weights a fresh run starts from (``load_initial_weights``)."""
+    ``init_from``: a checkpoint whose weights a fresh run starts from
+    (``load_initial_weights``)."""
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / CHECKPOINT
     if ckpt_path.exists() and not resume:
@@ -213,7 +212,7 @@ def train(cfg: ModelConfig, corpus: Corpus, settings: TrainSettings, out: Path,
         raise UsageError("no training data found (images, speech WAV/npz, or text files)")
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
-    net = net_class(cfg).to(device)
+    net = OzNet(cfg).to(device)
     step = 0
     state = None
     if resume and ckpt_path.exists():
@@ -275,6 +274,5 @@ def train(cfg: ModelConfig, corpus: Corpus, settings: TrainSettings, out: Path,
         if step % settings.checkpoint_every == 0 or step == settings.steps:
             save_checkpoint(ckpt_path, net, opt, step, settings, rng)
     log_file.close()
-    if net_class is OzNet:
-        export_float(net, out / FLOAT_EXPORT, tokenizer_sha256)
+    export_float(net, out / FLOAT_EXPORT, tokenizer_sha256)
     return figures
