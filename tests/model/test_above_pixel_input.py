@@ -15,7 +15,8 @@ from ozarc.model.above import ABOVE_NONE, above_symbols, full_patch_row, patch_r
 from ozarc.model.config import ModelConfig
 from ozarc.model.exact import ExactModel, random_float_weights
 from ozarc.model.exact.reference import float_logits
-from ozarc.model.exact.testing import small_config, small_model, small_model_bytes, step_tables
+from ozarc.model.exact.testing import (small_config, small_model, small_model_bytes,
+                                       step_tables, table_kl)
 from ozarc.model.ozm import read_ozm, write_ozm
 from ozarc.model.tokenizers.image import image_to_sequences, patch_lengths
 
@@ -122,20 +123,13 @@ def test_bad_rows_are_refused(model):
         model.start(RGB, 2, [-1, 3])
 
 
-def _mean_kl(tables: np.ndarray, logits: np.ndarray) -> np.ndarray:
-    p = np.exp(logits - logits.max(-1, keepdims=True))
-    p /= p.sum(-1, keepdims=True)
-    q = tables / 2.0 ** ExactModel.FREQ_BITS
-    return (p * (np.log(p) - np.log(q))).sum(-1)
-
-
 def test_engine_tracks_the_float_reference():
     config = small_config(moe_v=False, moe_ffn=False, above_pixel=True)
     weights = random_float_weights(config, 1)
     m = small_model(1, moe_v=False, moe_ffn=False, above_pixel=True)
     symbols = np.random.default_rng(6).integers(0, 256, (4, 40))
     rows = [6, 6, 9, 0]
-    kl = _mean_kl(m.sequence_freqs(RGB, symbols, rows),
+    kl = table_kl(m.sequence_freqs(RGB, symbols, rows),
                   float_logits(weights, config, RGB, symbols, rows))
     assert kl.mean() < 0.005
     # and the reference itself uses the input: a wrong row gives other logits
@@ -174,7 +168,7 @@ def test_float_network_exports_with_the_table_and_tracks_the_engine():
             step_logits, state = net.step(state, tokens[:, t], RGB, above[:, t])
             steps.append(step_logits)
     assert np.allclose(torch.stack(steps, 1).numpy(), logits, atol=1e-8)
-    kl = _mean_kl(m.sequence_freqs(RGB, symbols, rows), logits)
+    kl = table_kl(m.sequence_freqs(RGB, symbols, rows), logits)
     assert np.median(kl) < 0.01
 
 

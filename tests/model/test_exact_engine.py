@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from ozarc.modality import Modality
 from ozarc.model.exact import ExactModel, random_float_weights
 from ozarc.model.exact.reference import float_logits
-from ozarc.model.exact.testing import small_config, small_model, small_model_bytes, step_tables
+from ozarc.model.exact.testing import (small_config, small_model, small_model_bytes,
+                                       step_tables, table_kl)
 from ozarc.model.vocab import PREFIX_TOKEN
 
 IMAGE = Modality.IMAGE_RGB
@@ -105,20 +106,13 @@ def test_moe_off_and_top1_configs_run_and_agree_across_forms():
         assert np.array_equal(step_tables(m, IMAGE, symbols), m.sequence_freqs(IMAGE, symbols))
 
 
-def _mean_kl(tables: np.ndarray, logits: np.ndarray) -> np.ndarray:
-    p = np.exp(logits - logits.max(-1, keepdims=True))
-    p /= p.sum(-1, keepdims=True)
-    q = tables / 2.0 ** ExactModel.FREQ_BITS
-    return (p * (np.log(p) - np.log(q))).sum(-1)
-
-
 def test_integer_model_tracks_float_model_without_routing():
     config = small_config(moe_v=False, moe_ffn=False)
     weights = random_float_weights(config, 1)
     m = small_model(1, moe_v=False, moe_ffn=False)
     symbols = random_symbols(6, (4, 24), 256)
     logits = float_logits(weights, config, IMAGE, symbols)
-    kl = _mean_kl(m.sequence_freqs(IMAGE, symbols), logits)
+    kl = table_kl(m.sequence_freqs(IMAGE, symbols), logits)
     logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     entropy_nats = float(-(np.exp(logp) * logp).sum(-1).mean())
     assert entropy_nats > 1.0                      # the test model predicts something
@@ -131,7 +125,7 @@ def test_integer_model_tracks_float_model_with_routing():
     config = small_config()
     m = small_model(0)
     symbols = random_symbols(7, (4, 24), 256)
-    kl = _mean_kl(m.sequence_freqs(IMAGE, symbols),
+    kl = table_kl(m.sequence_freqs(IMAGE, symbols),
                   float_logits(random_float_weights(config, 0), config, IMAGE, symbols))
     assert np.median(kl) < 0.005
     assert kl.mean() < 0.05
@@ -156,7 +150,7 @@ def test_exports_from_the_float_network_and_tracks_it():
     tokens = torch.tensor(np.concatenate([np.full((3, 1), PREFIX_TOKEN[IMAGE]), symbols[:, :-1]], axis=1))
     with torch.no_grad():
         logits = net(tokens, IMAGE)[0].numpy()
-    kl = _mean_kl(m.sequence_freqs(IMAGE, symbols), logits)
+    kl = table_kl(m.sequence_freqs(IMAGE, symbols), logits)
     assert np.median(kl) < 0.01
 
 

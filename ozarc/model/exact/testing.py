@@ -51,3 +51,12 @@ def step_tables(model: ExactModel, modality, symbols: np.ndarray, rows=None) -> 
         out.append(model.freqs(state)[:, None, :].copy())
         model.advance(state, symbols[:, t])
     return np.concatenate(out, axis=1)
+
+
+def table_kl(tables: np.ndarray, logits: np.ndarray) -> np.ndarray:
+    """KL(softmax(logits) || tables / 2**16) in nats per position: how far the engine's
+    integer tables are from the float network's distribution (logits [..., n])."""
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    q = tables / 2.0 ** ExactModel.FREQ_BITS
+    return (p * (np.log(p) - np.log(q))).sum(-1)
