@@ -63,8 +63,8 @@ def position_bits(net: OzNet, modality: Modality, seqs: list[np.ndarray],
     for start in range(0, len(seqs), batch):
         padded = pad_batch(modality, seqs[start:start + batch])
         inputs, targets = torch.as_tensor(padded.inputs), torch.as_tensor(padded.targets)
-        above = padded.above if net.config.above_pixel else None
-        logits, _ = net(inputs, modality, None if above is None else torch.as_tensor(above))
+        above = None if padded.above is None else torch.as_tensor(padded.above)
+        logits, _ = net(inputs, modality, above)     # a network without the input ignores it
         ce = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none")
         total += ce.view(targets.shape).sum(0).numpy() / math.log(2)
     return total / len(seqs)

@@ -156,12 +156,7 @@ def sample_batch(pool: Pool, modality: Modality, batch: int, max_len: int | None
     A crop keeps its sequence start, so every training sequence starts at its prefix."""
     picks = rng.integers(0, len(pool), size=batch)
     seqs = [pool.sequences[i][:max_len] for i in picks]
-    return pad_batch(modality, seqs, pool_rows(pool, picks))
-
-
-def pool_rows(pool: Pool, picks) -> list[int] | None:
-    """The row strides of the picked sequences (None for a pool built without them)."""
-    return [pool.rows[i] for i in picks] if len(pool.rows) == len(pool) else None
+    return pad_batch(modality, seqs, [pool.rows[i] for i in picks])
 
 
 class Batch(NamedTuple):

@@ -21,7 +21,7 @@ from ozarc.errors import UsageError
 from ozarc.modality import Modality
 from ozarc.model.config import ModelConfig
 from ozarc.model.network import OzNet
-from tools.train.data import Corpus, Pool, pad_batch, pool_rows, sample_batch
+from tools.train.data import Corpus, Pool, pad_batch, sample_batch
 from tools.train.qat import fake_quant_params
 
 log = logging.getLogger("ozarc.train")
@@ -83,9 +83,8 @@ def sequence_loss(net: OzNet, modality: Modality, batch, device, bf16: bool = Fa
     """(mean cross-entropy in nats over real positions, aux loss, number of positions);
     ``quantised``: the forward pass sees the exporter's int8 weights (straight-through)."""
     inputs, targets, mask = (torch.as_tensor(a, device=device) for a in batch[:3])
-    above = getattr(batch, "above", None) if net.config.above_pixel else None
-    args = (inputs, modality) if above is None else (inputs, modality,
-                                                     torch.as_tensor(above, device=device))
+    above = getattr(batch, "above", None)      # a network without the input ignores it
+    args = (inputs, modality, None if above is None else torch.as_tensor(above, device=device))
     with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
         if quantised:
             logits, aux = functional_call(net, fake_quant_params(net), args)
@@ -114,7 +113,7 @@ def evaluate(net: OzNet, heldout: dict[Modality, Pool], n_seqs: int, device,
         for start in range(0, len(picks), 8):
             chunk = picks[start:start + 8]
             batch = pad_batch(modality, [pool.sequences[i] for i in chunk],
-                              pool_rows(pool, chunk))
+                              [pool.rows[i] for i in chunk])
             ce, _, n = sequence_loss(net, modality, batch, device, quantised=quantised)
             bits += float(ce) * n / math.log(2)
             n_bytes += sum(pool.n_bytes[i] for i in chunk)
