@@ -45,7 +45,7 @@ GCIDE = PackageSource("dict-gcide", "0.48.5+nmu2", DEB, "GPL-3+")
 DEVIL = PackageSource("dict-devil", "1.0-13.1", DEB, "public-domain")
 HANDBOOK = PackageSource("debian-handbook", "11.20220922", DEB, "GPL-2+ or CC-BY-SA-3.0")
 MANPAGES = PackageSource("manpages", "6.03-2", DEB, "various free (see copyright)")
-RUBY = PackageSource("libruby3.1", "3.1.7-1~deb12u2", DEB, "Ruby or BSD-2-Clause")
+RUBY = PackageSource("libruby3.1", "3.1.7+really3.1.2-0+deb12u1", DEB, "Ruby or BSD-2-Clause")
 LINUX = PackageSource("linux-source-6.1", "6.1.192-2", DEB, "GPL-2")
 STDLIB = PackageSource("cpython-stdlib", platform.python_version(), LOCAL, "PSF-2.0")
 
