@@ -21,22 +21,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import math
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-import torch
-
 from ozarc.modality import Modality
 from ozarc.model.config import ModelConfig
-from ozarc.model.network import OzNet
-from ozarc.model.tokenizers.text import default_model_bytes, tokenizer_for
+from tools.experiments.arms import add_arm_options, float_bits, load_arm, train_arms
 from tools.experiments.images import folder_pixels
-from tools.train import loop
-from tools.train.data import load_corpus
-from tools.train.presets import preset
 
 
 def arm_config(cfg: ModelConfig, arm: str) -> ModelConfig:
@@ -44,13 +36,11 @@ def arm_config(cfg: ModelConfig, arm: str) -> ModelConfig:
     return replace(cfg, above_pixel=arm == "above")
 
 
-@torch.no_grad()
 def measure(folder: Path, arms: list[str], out: Path, every: int) -> dict[str, float]:
     """Bits per sub-pixel of each arm's trained network on every ``every``-th patch of the
     images in ``folder`` (float network, no coder: the cross-entropy)."""
     from ozarc.model.above import patch_rows
     from ozarc.model.tokenizers.image import image_to_sequences
-    from tools.train.data import pad_batch
 
     patches: dict[Modality, list] = {Modality.IMAGE_RGB: [], Modality.IMAGE_GRAY: []}
     for _, pixels in folder_pixels(folder):
@@ -60,18 +50,11 @@ def measure(folder: Path, arms: list[str], out: Path, every: int) -> dict[str, f
         patches[modality] += pairs[::every]
     result = {}
     for arm in arms:
-        checkpoint = torch.load(out / arm / loop.CHECKPOINT, weights_only=False)
-        net = OzNet(ModelConfig.from_dict(checkpoint["config"]))
-        net.load_state_dict(checkpoint["model"])
-        net.eval()
-        bits = symbols = 0.0
+        net = load_arm(out, arm)
+        bits = symbols = 0
         for modality, pairs in patches.items():
-            for start in range(0, len(pairs), 16):
-                chunk = pairs[start:start + 16]
-                batch = pad_batch(modality, [s for s, _ in chunk], [r for _, r in chunk])
-                ce, _, n = loop.sequence_loss(net, modality, batch, "cpu")
-                bits += float(ce) * n / math.log(2)
-                symbols += n
+            b, n = float_bits(net, modality, [s for s, _ in pairs], [r for _, r in pairs])
+            bits, symbols = bits + b, symbols + n
         result[arm] = bits / max(symbols, 1)
     return result
 
@@ -80,13 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, help="folder of training images")
     p.add_argument("--measure", type=Path, help="folder of images to code with trained arms")
-    p.add_argument("--every", type=int, default=8)
-    p.add_argument("--steps", type=int, default=400)
-    p.add_argument("--config", default="small")
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--arms", default="plain,above")
+    add_arm_options(p, arms="plain,above", steps=400, every=8)
     args = p.parse_args(argv)
     if args.measure:
         figures = measure(args.measure, args.arms.split(","), args.out, args.every)
@@ -95,18 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.data:
         p.error("--data or --measure is required")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    tokenizer = tokenizer_for(default_model_bytes())
-    corpus = load_corpus(args.data, tokenizer)
-    cfg = preset(args.config, tokenizer.n_text)
-    settings = loop.TrainSettings(steps=args.steps, batch_per_modality=args.batch, max_len=769,
-                                  lr=args.lr, eval_every=max(args.steps // 4, 1),
-                                  checkpoint_every=args.steps)
-    results = {}
-    for arm in args.arms.split(","):
-        results[arm] = loop.train(arm_config(cfg, arm), corpus, settings, args.out / arm)
-        print(arm, json.dumps(results[arm]), flush=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    train_arms(args, lambda arm, cfg, corpus: (arm_config(cfg, arm), corpus))
     return 0
 
 

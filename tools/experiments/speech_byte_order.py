@@ -21,22 +21,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import math
 import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ozarc.modality import Modality
-from ozarc.model.config import ModelConfig
-from ozarc.model.network import OzNet
 from ozarc.model.tokenizers.speech import pcm_to_sequences
-from ozarc.model.tokenizers.text import default_model_bytes, tokenizer_for
-from tools.train import loop
-from tools.train.data import Corpus, Pool, load_corpus, pad_batch
-from tools.train.presets import preset
+from tools.experiments.arms import add_arm_options, float_bits, load_arm, train_arms
+from tools.train.data import Corpus, Pool
 
 ARMS = ("le", "be")
 
@@ -80,26 +73,14 @@ def wav_windows(folder: Path, every: int) -> list[np.ndarray]:
     return windows
 
 
-@torch.no_grad()
 def measure(folder: Path, arms: list[str], out: Path, every: int) -> dict[str, float]:
     """Bits per byte of each arm's trained network on every ``every``-th speech window of the
     WAV files in ``folder`` (float network, no coder: the cross-entropy)."""
     windows = wav_windows(folder, every)
     result = {}
     for arm in arms:
-        checkpoint = torch.load(out / arm / loop.CHECKPOINT, weights_only=False)
-        net = OzNet(ModelConfig.from_dict(checkpoint["config"]))
-        net.load_state_dict(checkpoint["model"])
-        net.eval()
-        bits = symbols = 0.0
-        for start in range(0, len(windows), 16):
-            chunk = windows[start:start + 16]
-            if arm == "be":
-                chunk = [swap_sample_bytes(s) for s in chunk]
-            batch = pad_batch(Modality.SPEECH, chunk)
-            ce, _, n = loop.sequence_loss(net, Modality.SPEECH, batch, "cpu")
-            bits += float(ce) * n / math.log(2)
-            symbols += n
+        seqs = windows if arm == "le" else [swap_sample_bytes(s) for s in windows]
+        bits, symbols = float_bits(load_arm(out, arm), Modality.SPEECH, seqs)
         result[arm] = bits / max(symbols, 1)
     return result
 
@@ -108,13 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, help="folder of training speech (corpus npz or WAV)")
     p.add_argument("--measure", type=Path, help="folder of WAV files to code with trained arms")
-    p.add_argument("--every", type=int, default=4)
-    p.add_argument("--steps", type=int, default=600)
-    p.add_argument("--config", default="small")
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--arms", default=",".join(ARMS))
+    add_arm_options(p, arms=",".join(ARMS), steps=600, every=4)
     args = p.parse_args(argv)
     arms = args.arms.split(",")
     if set(arms) - set(ARMS):
@@ -126,18 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.data:
         p.error("--data or --measure is required")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    tokenizer = tokenizer_for(default_model_bytes())
-    corpus = load_corpus(args.data, tokenizer)
-    cfg = preset(args.config, tokenizer.n_text)
-    settings = loop.TrainSettings(steps=args.steps, batch_per_modality=args.batch, max_len=769,
-                                  lr=args.lr, eval_every=max(args.steps // 4, 1),
-                                  checkpoint_every=args.steps)
-    results = {}
-    for arm in arms:
-        results[arm] = loop.train(cfg, arm_corpus(corpus, arm), settings, args.out / arm)
-        print(arm, json.dumps(results[arm]), flush=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    train_arms(args, lambda arm, cfg, corpus: (cfg, arm_corpus(corpus, arm)))
     return 0
 
 
