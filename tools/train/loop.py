@@ -97,6 +97,21 @@ def sequence_loss(net: OzNet, modality: Modality, batch, device, bf16: bool = Fa
 
 
 @torch.no_grad()
+def sequence_bits(net: OzNet, modality: Modality, sequences: list, rows: list[int] | None,
+                  device, batch: int = 8, quantised: bool = False) -> tuple[float, int]:
+    """(bits, positions): the network's cross-entropy over ``sequences`` (each with its row
+    stride in ``rows``), ``batch`` sequences per forward pass, no coder."""
+    bits, positions = 0.0, 0
+    for start in range(0, len(sequences), batch):
+        padded = pad_batch(modality, sequences[start:start + batch],
+                           None if rows is None else rows[start:start + batch])
+        ce, _, n = sequence_loss(net, modality, padded, device, quantised=quantised)
+        bits += float(ce) * n / math.log(2)
+        positions += n
+    return bits, positions
+
+
+@torch.no_grad()
 def evaluate(net: OzNet, heldout: dict[Modality, Pool], n_seqs: int, device,
              quantised: bool = False) -> dict[str, float]:
     """Held-out bits per original byte per modality (text: token bits / UTF-8 bytes), on a
@@ -109,15 +124,9 @@ def evaluate(net: OzNet, heldout: dict[Modality, Pool], n_seqs: int, device,
         if not len(pool):
             continue
         picks = np.linspace(0, len(pool) - 1, min(n_seqs, len(pool))).round().astype(int)
-        bits, n_bytes = 0.0, 0
-        for start in range(0, len(picks), 8):
-            chunk = picks[start:start + 8]
-            batch = pad_batch(modality, [pool.sequences[i] for i in chunk],
-                              [pool.rows[i] for i in chunk])
-            ce, _, n = sequence_loss(net, modality, batch, device, quantised=quantised)
-            bits += float(ce) * n / math.log(2)
-            n_bytes += sum(pool.n_bytes[i] for i in chunk)
-        result[modality.tag] = bits / n_bytes
+        bits, _ = sequence_bits(net, modality, [pool.sequences[i] for i in picks],
+                                [pool.rows[i] for i in picks], device, quantised=quantised)
+        result[modality.tag] = bits / sum(pool.n_bytes[i] for i in picks)
     net.train(was_training)
     return result
 
