@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ozarc.modality import Modality  # noqa: E402
 from ozarc.model.vocab import PREFIX_TOKEN, TEXT_BASE, symbol_range  # noqa: E402
+from ozarc.model.tokenizers.speech import residual_window  # noqa: E402
 from ozarc.model.tokenizers.text import default_model_bytes, tokenizer_for  # noqa: E402
 from tools.ship.__main__ import merged_state_dict  # noqa: E402
 from ozarc.model.network import OzNet  # noqa: E402
@@ -84,8 +85,10 @@ def main() -> int:
         rows = []
         for path in args.speech:
             pcm = soundfile.read(path, dtype="int16")[0].astype("<i2").tobytes()
-            rows.append(windows(np.frombuffer(pcm, np.uint8).astype(np.int64), args.length))
-        bits = position_bits(net, np.concatenate(rows), Modality.SPEECH)
+            # the symbols the model sees: each window as its speech predictor's residual
+            rows += [residual_window(w, net.config.speech_predictor).astype(np.int64)
+                     for w in windows(np.frombuffer(pcm, np.uint8), args.length)]
+        bits = position_bits(net, np.stack(rows), Modality.SPEECH)
         report("speech (PCM bytes)", bits, 1.0, lengths)
     return 0
 

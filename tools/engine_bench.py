@@ -29,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ozarc.model.tokenizers.speech import residual_window  # noqa: E402
 from ozarc.modality import Modality  # noqa: E402
 from ozarc.model.config import ModelConfig  # noqa: E402
 from ozarc.model.exact import ExactModel, random_float_weights  # noqa: E402
@@ -132,6 +133,9 @@ def quant_gap(args) -> None:
         raw = np.frombuffer(Path(args.data).read_bytes(), dtype=np.uint8).astype(np.int64)
         count = min(args.sequences, len(raw) // args.seq_len)
         symbols = raw[:count * args.seq_len].reshape(count, args.seq_len) % n
+        if modality == Modality.SPEECH and config.speech_predictor:  # the windows it codes
+            symbols = np.stack([residual_window(row.astype(np.uint8), config.speech_predictor)
+                                for row in symbols]).astype(np.int64)
     else:
         symbols = np.random.default_rng(2).integers(0, n, (args.sequences, args.seq_len))
     # an above-pixel model reads the symbol one full patch row back (the data are patches)

@@ -36,14 +36,17 @@ def load_float_net(path: Path) -> OzNet:
     return merged_net(torch.load(path, map_location="cpu", weights_only=False)).eval()
 
 
-def folder_sequences(folder: Path, every: int, limit: int) -> tuple[Modality, list[np.ndarray]]:
-    """Full-length sequences of the folder's main modality: every ``every``-th, ``limit`` in all."""
+def folder_sequences(folder: Path, every: int, limit: int, speech_predictor: int = 0
+                     ) -> tuple[Modality, list[np.ndarray]]:
+    """Full-length sequences of the folder's main modality: every ``every``-th, ``limit`` in all
+    (speech as the network's ``speech_predictor`` residual)."""
     tokenizer = tokenizer_for(default_model_bytes())
     by_modality: dict[Modality, list[np.ndarray]] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         # files read_items does not know (Calgary's "paper1", "bib") are read as text
         for modality, item in read_items(path) or [(Modality.TEXT, path.read_bytes())]:
-            seqs = [s for s, *_ in item_sequences(modality, item, tokenizer, 1024)]
+            seqs = [s for s, *_ in item_sequences(modality, item, tokenizer, 1024,
+                                                  speech_predictor=speech_predictor)]
             full = max((len(s) for s in seqs), default=0)
             by_modality.setdefault(modality, []).extend(s for s in seqs[::every] if len(s) == full)
     if not by_modality:
@@ -99,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     net = load_float_net(args.checkpoint)
-    modality, seqs = folder_sequences(args.folder, args.every, args.limit)
+    modality, seqs = folder_sequences(args.folder, args.every, args.limit,
+                                      net.config.speech_predictor)
     print(f"{modality.tag}: {len(seqs)} sequences of {len(seqs[0])} from {args.folder}")
     print("\n".join(summary(modality, position_bits(net, modality, seqs))))
     return 0

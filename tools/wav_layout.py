@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ozarc.modality import Modality  # noqa: E402
 from ozarc.model.registry import load_model  # noqa: E402
+from ozarc.codecs.neural import speech_predictor  # noqa: E402
 from ozarc.model.tokenizers.speech import WINDOW, pcm_to_sequences  # noqa: E402
 from ozarc.transforms.wav import deinterleave  # noqa: E402
 from tools.model_eval import code_length_bits  # noqa: E402
@@ -57,7 +58,8 @@ def independent_pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def code_bits(model, pcm: bytes) -> float:
     """Exact code length in bits of ``pcm`` as 1024-byte windows of the speech model (no coder
     state counted: both layouts have the same number of windows)."""
-    return code_length_bits(model, Modality.SPEECH, pcm_to_sequences(pcm, WINDOW), state_bytes=0)
+    seqs = pcm_to_sequences(pcm, WINDOW, speech_predictor(model))
+    return code_length_bits(model, Modality.SPEECH, seqs, state_bytes=0)
 
 
 def layouts(frames: np.ndarray) -> dict[str, bytes]:

@@ -72,6 +72,12 @@ def _speech_channels(geometry: tuple[int, ...]) -> int:
     return geometry[0] if geometry else 1
 
 
+def speech_predictor(model) -> int:
+    """The fixed-predictor order the model's speech windows are coded with (0: raw PCM bytes;
+    ``ozarc.model.tokenizers.speech``): a property of the model file, which the chunk names."""
+    return int(getattr(getattr(model, "config", None), "speech_predictor", 0))
+
+
 def tokenize(data: bytes, hint: ChunkHint, model) -> tuple[PayloadHeader, list[np.ndarray]]:
     """The header and the lanes' symbol sequences for one chunk."""
     m = hint.modality
@@ -83,7 +89,7 @@ def tokenize(data: bytes, hint: ChunkHint, model) -> tuple[PayloadHeader, list[n
             raise CodecError(str(exc)) from None
         return PayloadHeader(m, (height, width, channels)), seqs
     if m == Modality.SPEECH:
-        seqs = speech.pcm_to_sequences(data, speech.WINDOW)
+        seqs = speech.pcm_to_sequences(data, speech.WINDOW, speech_predictor(model))
         return PayloadHeader(m, (_speech_channels(hint.geometry), speech.WINDOW)), seqs
     if m == Modality.TEXT:
         seqs = text.text_to_sequences(data, _tokenizer(model), TEXT_BLOCK_TOKENS)
@@ -97,7 +103,7 @@ def detokenize(header: PayloadHeader, seqs: list[np.ndarray], model) -> bytes:
     if m in IMAGE_CHANNELS:
         return image.sequences_to_image(seqs, *header.geometry)
     if m == Modality.SPEECH:
-        return speech.sequences_to_pcm(seqs)
+        return speech.sequences_to_pcm(seqs, speech_predictor(model))
     return text.sequences_to_text(seqs, _tokenizer(model))
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ozarc.model.tokenizers.speech import PREDICTOR_ORDERS
 from ozarc.model.vocab import vocab_size
 
 
 #: switches added after the first model files: their value when a file does not name them
-LATER_SWITCHES = {"above_pixel": False}
+LATER_SWITCHES = {"above_pixel": False, "speech_predictor": 0}
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,15 @@ class ModelConfig:
     moe_v: bool = True        # mixture of experts in the time-mix value projection
     hira_factor: int = 4      # HiRA branch rank = hira_factor * width during training; 0 = off
     above_pixel: bool = False  # image inputs also see the sub-pixel one row up (model/above.py)
+    speech_predictor: int = 0  # speech windows as a fixed predictor's residual (tokenizers/speech.py)
 
     def __post_init__(self) -> None:
         if self.width % self.head_size:
             raise ValueError("width must be a multiple of head_size")
         if not 1 <= self.top_k <= self.n_experts:
             raise ValueError("top_k must be between 1 and n_experts")
+        if self.speech_predictor not in PREDICTOR_ORDERS:
+            raise ValueError(f"speech_predictor must be 0 to {PREDICTOR_ORDERS[-1]}")
 
     @property
     def n_heads(self) -> int:

@@ -5,7 +5,8 @@ writer must be canonical (the same content always gives the same bytes) and the 
 refuse anything else.  The layout (docs/ozm-format.md):
 
     magic      8 bytes   b"\\x89OZM\\r\\n\\x1a\\n"
-    version    u32 LE    1, or 2 for a model that reads the pixel above (config above_pixel)
+    version    u32 LE    1; 2 for a model that reads the pixel above (config above_pixel);
+                         3 for one that codes speech as a predictor's residual (speech_predictor)
     hlen       u32 LE    length of the JSON header
     header     hlen bytes of UTF-8 JSON (sorted keys, no spaces, ASCII only)
     padding    zeros up to a multiple of 64 bytes; the data section starts here
@@ -30,7 +31,7 @@ import numpy as np
 from ozarc.errors import CorruptDataError
 
 MAGIC = b"\x89OZM\r\n\x1a\n"
-FORMAT_VERSION = 2           # the newest version this ozarc reads and writes
+FORMAT_VERSION = 3           # the newest version this ozarc reads and writes
 ALIGN = 64
 DTYPES = ("int8", "uint8", "int16", "int32", "int64")
 _PREAMBLE = struct.Struct("<8sII")
@@ -49,9 +50,12 @@ class OzmFile:
 
 
 def file_version(config: dict) -> int:
-    """The lowest version that can hold this model: 2 once the network reads the pixel above
-    (an ozarc that reads only version 1 would otherwise ignore that input and decode wrongly;
-    now it says "upgrade ozarc"), else 1, so older models keep their bytes and hashes."""
+    """The lowest version that can hold this model: 3 once speech is coded as a predictor's
+    residual, 2 once the network reads the pixel above (an older ozarc would otherwise ignore
+    the switch and decode wrongly; now it says "upgrade ozarc"), else 1, so older models keep
+    their bytes and hashes."""
+    if config.get("speech_predictor"):
+        return 3
     return 2 if config.get("above_pixel") else 1
 
 

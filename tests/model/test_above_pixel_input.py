@@ -17,7 +17,7 @@ from ozarc.model.exact import ExactModel, random_float_weights
 from ozarc.model.exact.reference import float_logits
 from ozarc.model.exact.testing import (small_config, small_model, small_model_bytes,
                                        step_tables, table_kl)
-from ozarc.model.ozm import read_ozm, write_ozm
+from ozarc.model.ozm import FORMAT_VERSION, read_ozm, write_ozm
 from ozarc.model.tokenizers.image import image_to_sequences, patch_lengths
 
 RGB, GRAY = Modality.IMAGE_RGB, Modality.IMAGE_GRAY
@@ -196,6 +196,6 @@ def test_version_1_file_claiming_the_input_is_not_canonical():
     data[8:12] = (1).to_bytes(4, "little")
     with pytest.raises(CorruptDataError, match="canonical"):
         read_ozm(bytes(data))
-    data[8:12] = (3).to_bytes(4, "little")
+    data[8:12] = (FORMAT_VERSION + 1).to_bytes(4, "little")   # a version from the future
     with pytest.raises(CorruptDataError, match="upgrade ozarc"):
         read_ozm(bytes(data))

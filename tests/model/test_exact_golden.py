@@ -2,8 +2,10 @@
 for fixed inputs.  Any change to the integer arithmetic, the exporter or the file format
 shows up here; archives written before such a change would no longer decode.
 
-Two sets: a plain model, and one that reads the pixel above (ozarc.model.above; its image
-cases carry each lane's row stride).  OZARC_REGEN_GOLDEN=1 writes a set whose files are
+Three sets: a plain model, one that reads the pixel above (ozarc.model.above; its image
+cases carry each lane's row stride), and one that codes speech as a predictor's residual
+(``.ozm`` version 3; the switch is outside the network, so its tables are the plain model's and
+the neural golden bitstreams pin the tokenizer).  OZARC_REGEN_GOLDEN=1 writes a set whose files are
 missing; a deliberate, versioned change deletes the old files first.
 """
 
@@ -29,7 +31,9 @@ REGEN = os.environ.get("OZARC_REGEN_GOLDEN") == "1"
 #: set -> (model file, golden file, config switches)
 SETS = {"plain": (MODEL_FILE, GOLDEN_FILE, {}),
         "above": (VECTORS / "exact_small_above.ozm", VECTORS / "exact_above_golden.json",
-                  {"above_pixel": True})}
+                  {"above_pixel": True}),
+        "residual": (VECTORS / "exact_small_residual.ozm", VECTORS / "exact_residual_golden.json",
+                     {"speech_predictor": 2})}
 
 
 def table_digest(tables: np.ndarray) -> str:
@@ -61,7 +65,7 @@ def regenerate(name: str) -> None:
               "model_file": model_file.name, "model_sha256": model.sha256,
               "export": {"config": small_config(**switches).to_dict(), "seed": SEED,
                          "weights": "ozarc.model.exact.random_float_weights(config, seed)"},
-              "cases": make_cases(model, bool(switches))}
+              "cases": make_cases(model, bool(switches.get("above_pixel")))}
     golden_file.write_text(json.dumps(golden, indent=1) + "\n")
 
 
@@ -99,3 +103,13 @@ def test_frequency_tables_match_golden_digests(vector_set, backend):
         symbols = np.array(case["symbols"], dtype=np.int64)
         tables = model.sequence_freqs(modality, symbols, case.get("rows"))
         assert table_digest(tables) == case["freqs_sha256"], case["modality"]
+
+
+def test_the_speech_predictor_switch_leaves_the_network_alone():
+    """The residual set's file differs from the plain one (config, version 3) but its
+    frequency tables are the plain model's: the switch acts in the tokenizer only."""
+    plain = json.loads(GOLDEN_FILE.read_text())
+    residual = json.loads(SETS["residual"][1].read_text())
+    assert plain["model_sha256"] != residual["model_sha256"]
+    assert [c["freqs_sha256"] for c in plain["cases"]] == \
+        [c["freqs_sha256"] for c in residual["cases"]]

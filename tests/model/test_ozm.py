@@ -86,3 +86,32 @@ def test_unsupported_dtype_is_refused_by_the_writer():
     bad.tensors["f"] = np.zeros(3, dtype=np.float32)
     with pytest.raises(ValueError):
         write_ozm(bad)
+
+
+def test_a_speech_predictor_model_is_version_3_and_others_keep_their_bytes():
+    from ozarc.model.config import ModelConfig
+    from ozarc.model.exact.testing import small_model_bytes
+
+    residual = small_model_bytes(0, speech_predictor=2)
+    both = small_model_bytes(0, speech_predictor=1, above_pixel=True)
+    plain = small_model_bytes(0)
+    assert int.from_bytes(residual[8:12], "little") == 3
+    assert int.from_bytes(both[8:12], "little") == 3
+    assert read_ozm(residual).config["speech_predictor"] == 2
+    # the switch off: no key, version 1, the very tensors of the plain file
+    assert "speech_predictor" not in read_ozm(plain).config
+    assert int.from_bytes(plain[8:12], "little") == 1
+    assert ModelConfig.from_dict(read_ozm(plain).config).speech_predictor == 0
+    assert read_ozm(residual).tensors.keys() == read_ozm(plain).tensors.keys()
+    # a version-2 header on a predictor model is not canonical
+    forged = bytearray(residual)
+    forged[8:12] = (2).to_bytes(4, "little")
+    with pytest.raises(CorruptDataError):
+        read_ozm(bytes(forged))
+
+
+def test_a_config_with_an_unknown_speech_predictor_is_refused():
+    from ozarc.model.config import ModelConfig
+
+    with pytest.raises(ValueError, match="speech_predictor"):
+        ModelConfig(speech_predictor=7)

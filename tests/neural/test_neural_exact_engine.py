@@ -81,6 +81,14 @@ def test_speech_round_trip_on_the_exact_engine():
     assert CODEC.decode(payload, len(pcm), model) == pcm
 
 
+def test_speech_round_trip_as_a_residual_on_the_exact_engine():
+    model = testing.small_model(speech_predictor=2)
+    assert model.config.speech_predictor == 2
+    pcm = (np.sin(np.arange(1500) / 7.0) * 9000).astype("<i2").tobytes() + b"\x05"
+    payload = CODEC.encode(pcm, ChunkHint(Modality.SPEECH, geometry=(1,), model=model))
+    assert CODEC.decode(payload, len(pcm), model) == pcm
+
+
 def test_text_round_trip_on_the_exact_engine(text_model):
     data = "naïve café ☕ 東京\r\n\tdef f(): return 0\x00".encode()
     payload = CODEC.encode(data, ChunkHint(Modality.TEXT, model=text_model))

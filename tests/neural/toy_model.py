@@ -21,6 +21,7 @@ FREQ_BITS = 16
 @dataclass(frozen=True)
 class ToyConfig:
     n_text: int
+    speech_predictor: int = 0
 
 
 class ToyState:
@@ -42,8 +43,9 @@ def quantize(counts: np.ndarray) -> np.ndarray:
 class ToyModel:
     FREQ_BITS = FREQ_BITS
 
-    def __init__(self, tokenizer_blob: bytes = b"", n_text: int = 4096, name: str = "toy"):
-        self.config = ToyConfig(n_text=n_text)
+    def __init__(self, tokenizer_blob: bytes = b"", n_text: int = 4096, name: str = "toy",
+                 speech_predictor: int = 0):
+        self.config = ToyConfig(n_text=n_text, speech_predictor=speech_predictor)
         self.name = name
         self.tokenizer_blob = tokenizer_blob
         self.sha256 = hashlib.sha256(b"toy" + tokenizer_blob).hexdigest()

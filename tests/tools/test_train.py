@@ -148,6 +148,37 @@ def test_init_from_adds_the_above_pixel_input_to_a_trained_model(data_dir, tmp_p
         load_initial_weights(OzNet(wider), source)
 
 
+def test_corpus_codes_speech_as_the_models_predictor_residual(data_dir):
+    from ozarc.model.tokenizers.speech import residual_window
+
+    raw = load_corpus(data_dir, TOKENIZER, text_block=64)
+    residual = load_corpus(data_dir, TOKENIZER, text_block=64, speech_predictor=2)
+    for part in ("train", "heldout"):
+        a, b = getattr(raw, part)[Modality.SPEECH], getattr(residual, part)[Modality.SPEECH]
+        assert a.n_bytes == b.n_bytes
+        assert all(np.array_equal(residual_window(x, 2), y)
+                   for x, y in zip(a.sequences, b.sequences, strict=True))
+    seqs = residual.train[Modality.SPEECH].sequences + residual.heldout[Modality.SPEECH].sequences
+    assert max(int(s[5::2].max()) for s in seqs) == 0    # a slow sine: past two samples, small
+    assert raw.train[Modality.IMAGE_RGB].sequences[0].tolist() == \
+        residual.train[Modality.IMAGE_RGB].sequences[0].tolist()
+
+
+def test_cli_speech_predictor_fine_tunes_a_raw_pcm_model(data_dir, tmp_path):
+    """--speech-predictor with --init-from: the same tensors, the switch in the exported
+    config, and the held-out speech measured on residual windows (no longer the raw figure)."""
+    common = ["--config", "tiny", "--data", str(data_dir), "--batch", "2", "--max-len", "40",
+              "--eval-seqs", "2", "--text-block", "64", "--warmup", "2"]
+    assert main(common + ["--steps", "2", "--out", str(tmp_path / "src")]) == 0
+    assert main(common + ["--steps", "2", "--out", str(tmp_path / "new"), "--speech-predictor",
+                          "2", "--init-from", str(tmp_path / "src" / "checkpoint.pt")]) == 0
+    export = torch.load(tmp_path / "new" / "model_float.pt", weights_only=False)
+    assert export["config"]["speech_predictor"] == 2
+    assert ModelConfig.from_dict(export["config"]).speech_predictor == 2
+    with pytest.raises(SystemExit):
+        main(common + ["--steps", "2", "--out", str(tmp_path / "bad"), "--speech-predictor", "9"])
+
+
 def test_bench_folder_is_refused(tmp_path):
     assert main(["--data", "/work/shared/bench", "--steps", "1", "--out", str(tmp_path)]) == 2
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ozarc.errors import OzarcError, UsageError
+from ozarc.model.tokenizers.speech import PREDICTOR_ORDERS
 from ozarc.model.tokenizers.text import default_model_bytes, tokenizer_for
 from tools.train.data import load_corpus
 from tools.train.loop import TrainSettings, train
@@ -28,6 +29,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="start a fresh run from this checkpoint's weights")
     p.add_argument("--above-pixel", action="store_true",
                    help="image inputs also see the sub-pixel one row up (ozarc.model.above)")
+    p.add_argument("--speech-predictor", type=int, choices=PREDICTOR_ORDERS, default=None,
+                   help="speech windows as the residual of FLAC's fixed predictor of this order "
+                        "(ozarc.model.tokenizers.speech; default: the preset's, 0)")
     p.add_argument("--batch", type=int, default=8, help="sequences per modality per step")
     p.add_argument("--max-len", type=int, default=None, help="crop training sequences")
     p.add_argument("--text-block", type=int, default=1024, help="text tokens per sequence")
@@ -71,8 +75,10 @@ def main(argv: list[str] | None = None) -> int:
                      hira_factor=args.hira_factor,
                      moe_ffn=False if args.dense_ffn else None,
                      moe_v=False if args.dense_v else None,
-                     above_pixel=True if args.above_pixel else None)
-        corpus = load_corpus(data, tokenizer, args.text_block, args.max_items)
+                     above_pixel=True if args.above_pixel else None,
+                     speech_predictor=args.speech_predictor)
+        corpus = load_corpus(data, tokenizer, args.text_block, args.max_items,
+                             speech_predictor=cfg.speech_predictor)
         settings = TrainSettings(
             steps=args.steps, batch_per_modality=args.batch, max_len=args.max_len, lr=args.lr,
             lr_min_ratio=args.lr_min_ratio, warmup=args.warmup, weight_decay=args.weight_decay,

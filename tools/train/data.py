@@ -101,23 +101,26 @@ def read_items(path: Path) -> list[tuple[Modality, object]]:
 
 
 def item_sequences(modality: Modality, item, tokenizer: TextTokenizer, text_block: int,
-                   speech_window: int = WINDOW) -> list[tuple[np.ndarray, int, int]]:
+                   speech_window: int = WINDOW, speech_predictor: int = 0
+                   ) -> list[tuple[np.ndarray, int, int]]:
     """The codec's sequences of one item, each with the number of original bytes it covers
-    and its row stride (``ozarc.model.above``: image patches only, else 0)."""
+    and its row stride (``ozarc.model.above``: image patches only, else 0); speech windows as
+    the order-``speech_predictor`` residual (the model config's switch)."""
     if modality in (Modality.IMAGE_RGB, Modality.IMAGE_GRAY):
         h, w, c = item.shape
         return [(s, len(s), row) for s, row in zip(image_to_sequences(item.tobytes(), h, w, c),
                                                    patch_rows(h, w, c))]
     if modality == Modality.SPEECH:
         pcm = np.ascontiguousarray(item, dtype="<i2").tobytes()
-        return [(s, len(s), 0) for s in pcm_to_sequences(pcm, speech_window)]
+        return [(s, len(s), 0) for s in pcm_to_sequences(pcm, speech_window, speech_predictor)]
     return [(s, len(tokenizer.decode(s)), 0)
             for s in text_to_sequences(item, tokenizer, text_block)]
 
 
 def load_corpus(root: Path, tokenizer: TextTokenizer, text_block: int = 1024,
-                max_items: int | None = None) -> Corpus:
-    """Every supported file under `root`, sorted, split into train and held-out pools."""
+                max_items: int | None = None, speech_predictor: int = 0) -> Corpus:
+    """Every supported file under `root`, sorted, split into train and held-out pools, in the
+    sequences a model with ``speech_predictor`` (its config's switch) codes."""
     root = Path(root)
     train = {m: Pool() for m in TRAINED}
     heldout = {m: Pool() for m in TRAINED}
@@ -137,7 +140,8 @@ def load_corpus(root: Path, tokenizer: TextTokenizer, text_block: int = 1024,
         if modality not in explicit:
             held = zlib.crc32(str(index).encode()) % HELDOUT_EVERY == 0
         pool = (heldout if held else train)[modality]
-        for seq, n_bytes, row in item_sequences(modality, item, tokenizer, text_block):
+        for seq, n_bytes, row in item_sequences(modality, item, tokenizer, text_block,
+                                                speech_predictor=speech_predictor):
             pool.add(seq, n_bytes, row)
     return Corpus(train, heldout)
 

@@ -30,10 +30,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-block", type=int, default=1024)
     parser.add_argument("--eval-seqs", type=int, default=32)
     args = parser.parse_args(argv)
-    corpus = load_corpus(args.data, tokenizer_for(default_model_bytes()), args.text_block)
+    corpora = {}  # speech predictor -> the corpus as that model sees it
     for path in args.checkpoints:
         checkpoint = torch.load(path, map_location="cpu", weights_only=False)
         net = merged_net(checkpoint)
+        predictor = net.config.speech_predictor
+        if predictor not in corpora:
+            corpora[predictor] = load_corpus(args.data, tokenizer_for(default_model_bytes()),
+                                             args.text_block, speech_predictor=predictor)
+        corpus = corpora[predictor]
         record = {"checkpoint": str(path), "step": checkpoint.get("step"),
                   "float": evaluate(net, corpus.heldout, args.eval_seqs, "cpu"),
                   "int8_weights": evaluate(net, corpus.heldout, args.eval_seqs, "cpu",

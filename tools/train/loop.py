@@ -27,6 +27,8 @@ from tools.train.qat import fake_quant_params
 log = logging.getLogger("ozarc.train")
 CHECKPOINT = "checkpoint.pt"
 FLOAT_EXPORT = "model_float.pt"
+#: config switches that change a network's inputs but none of the weights it starts from
+INPUT_SWITCHES = ("above_pixel", "speech_predictor")
 
 
 @dataclass
@@ -181,12 +183,14 @@ def merged_net(checkpoint: dict) -> OzNet:
 def load_initial_weights(net: OzNet, path: Path) -> None:
     """Start a fresh run from another run's weights (``--init-from``): the same network, or
     one that adds inputs (``above_pixel``), whose new table keeps its zero init so the run
-    starts as the model it came from.  A merged source merges ``net`` first."""
+    starts as the model it came from, or one that sees speech as a predictor's residual
+    (``speech_predictor``: the same tensors, other input symbols).  A merged source merges
+    ``net`` first."""
     source = torch.load(path, map_location="cpu", weights_only=False)
     weights = source["state_dict"] if "state_dict" in source else source["model"]
     theirs = ModelConfig.from_dict(source["config"]).to_dict()
     ours = net.config.to_dict()
-    differ = sorted(k for k in ours if k != "above_pixel" and ours[k] != theirs.get(k))
+    differ = sorted(k for k in ours if k not in INPUT_SWITCHES and ours[k] != theirs.get(k))
     if differ:
         raise UsageError(f"{path}: another network shape ({', '.join(differ)} differ)")
     if not has_hira(weights) and not is_merged(net):

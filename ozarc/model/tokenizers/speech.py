@@ -1,9 +1,20 @@
-"""Speech tokens: 16-bit PCM as its little-endian bytes, in fixed windows.
+"""Speech tokens: 16-bit PCM as little-endian bytes in fixed windows, optionally as the
+residual of a fixed integer predictor.
 
 The papers' choice: each int16 sample becomes two byte symbols, low byte then high byte,
 samples (and channels) in file order, so the sequence is simply the PCM bytes.  The bytes are
-cut into independent windows of ``WINDOW`` symbols (the last one shorter).  Any byte string is
-accepted (an odd trailing byte is just a symbol), so the inverse is exact by construction.
+cut into independent windows of ``WINDOW`` symbols (the last one shorter).
+
+A model whose config sets ``speech_predictor`` = p > 0 sees each window's samples replaced by
+the residual of FLAC's fixed predictor of order p (order 1 predicts ``x[n-1]``, order 2
+``2 x[n-1] - x[n-2]``: p-th differences), wrapped modulo 2^16 and zigzag-mapped (0, -1, 1,
+-2, ... -> 0, 1, 2, 3, ...) before it is split into bytes.  Why: to put probability on a raw
+sample's low byte the network must predict the sample within a few steps and reduce that
+modulo 256, which a small network does poorly; the residual is centred on zero, so the
+network only learns its spread (tools/experiments/speech_residual.py measured it).  All of it
+is integer arithmetic on each window alone (samples before a window count as zero), so windows
+stay independent and the inverse is exact for any byte string: an odd trailing byte is a
+symbol left as it is.
 """
 
 from __future__ import annotations
@@ -11,20 +22,60 @@ from __future__ import annotations
 import numpy as np
 
 WINDOW = 1024
+#: the fixed-predictor orders a model may name (FLAC's fixed predictors go up to 4)
+PREDICTOR_ORDERS = range(0, 5)
 
 
 def window_lengths(n_bytes: int, window: int = WINDOW) -> list[int]:
     return [min(window, n_bytes - i) for i in range(0, n_bytes, window)]
 
 
-def pcm_to_sequences(pcm: bytes, window: int = WINDOW) -> list[np.ndarray]:
-    """Cut little-endian PCM bytes into windows of byte symbols (uint8 arrays)."""
+def _check_order(order: int) -> None:
+    if order not in PREDICTOR_ORDERS:
+        raise ValueError(f"speech predictor order must be 0 to {PREDICTOR_ORDERS[-1]}, not {order}")
+
+
+def residual_window(window: np.ndarray, order: int) -> np.ndarray:
+    """One window's bytes as the zigzag-mapped order-``order`` residual of its int16 samples
+    (little-endian bytes; an odd last byte stays as it is).  Order 0 returns the bytes."""
+    _check_order(order)
+    window = np.asarray(window, dtype=np.uint8)
+    if order == 0:
+        return window
+    even = len(window) - len(window) % 2
+    r = window[:even].view("<i2").astype(np.int64)
+    for _ in range(order):
+        r = np.diff(r, prepend=0)
+    r = (r + 0x8000) % 0x10000 - 0x8000                 # wrap into int16
+    zigzag = ((r << 1) ^ (r >> 15)) & 0xFFFF
+    return np.concatenate([zigzag.astype("<u2").view(np.uint8), window[even:]])
+
+
+def restore_window(symbols: np.ndarray, order: int) -> np.ndarray:
+    """Inverse of :func:`residual_window`: the window's PCM bytes."""
+    _check_order(order)
+    symbols = np.asarray(symbols, dtype=np.uint8)
+    if order == 0:
+        return symbols
+    even = len(symbols) - len(symbols) % 2
+    z = symbols[:even].view("<u2").astype(np.int64)
+    x = (z >> 1) ^ -(z & 1)                            # un-zigzag
+    for _ in range(order):
+        x = np.cumsum(x) % 0x10000                     # undo one difference, modulo 2^16
+    return np.concatenate([x.astype("<u2").view(np.uint8), symbols[even:]])
+
+
+def pcm_to_sequences(pcm: bytes, window: int = WINDOW, predictor: int = 0) -> list[np.ndarray]:
+    """Cut little-endian PCM bytes into windows of byte symbols (uint8 arrays), each the
+    order-``predictor`` residual of its samples (0: the PCM bytes themselves)."""
     if window < 1:
         raise ValueError("window must be positive")
+    _check_order(predictor)
     data = np.frombuffer(pcm, dtype=np.uint8)
-    return [data[i:i + window] for i in range(0, len(data), window)]
+    return [residual_window(data[i:i + window], predictor) for i in range(0, len(data), window)]
 
 
-def sequences_to_pcm(sequences: list[np.ndarray]) -> bytes:
+def sequences_to_pcm(sequences: list[np.ndarray], predictor: int = 0) -> bytes:
     """Inverse of :func:`pcm_to_sequences`."""
-    return b"".join(np.asarray(s, dtype=np.uint8).tobytes() for s in sequences)
+    _check_order(predictor)
+    return b"".join(restore_window(s, predictor).tobytes() for s in sequences)
