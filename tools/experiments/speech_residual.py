@@ -10,8 +10,8 @@ Every arm is a bijection of each 1024-byte window (samples before the window cou
 differences wrap modulo 2^16), so held-out bits per byte compare directly.  ``z`` arms map the
 residual zigzag (0, -1, 1, -2, ...) so small magnitudes have a zero high byte.
 
-    python -m tools.experiments.speech_residual --data /work/corpus/speech --steps 1500 --out runs/sres
-    python -m tools.experiments.speech_residual --measure FOLDER --every 4 --out runs/sres
+    python -m tools.experiments.speech_residual --data /work/corpus/speech --steps 1500 --out runs/sres --arms le,d1z,d1,d2z,d2
+    python -m tools.experiments.speech_residual --measure FOLDER --every 4 --out runs/sres --arms le,d1z,d1,d2z,d2
 
 The ``z`` form is what the codec does for a model whose config sets ``speech_predictor``.
 
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, help="folder of training speech (corpus npz or WAV)")
     p.add_argument("--measure", type=Path, help="folder of WAV files to code with trained arms")
-    add_arm_options(p, arms="le,d2z", steps=600, every=4)
+    add_arm_options(p, arms="le,d1z", steps=600, every=4)
     args = p.parse_args(argv)
     arms = args.arms.split(",")
     if set(arms) - set(ARMS):
