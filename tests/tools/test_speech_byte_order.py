@@ -5,12 +5,11 @@ trained and measured on the same windows."""
 import json
 
 import numpy as np
-import soundfile as sf
 from hypothesis import given, strategies as st
 
 from ozarc.modality import Modality
-from tools.experiments.speech_byte_order import (arm_corpus, main, measure,
-                                                 swap_sample_bytes, wav_windows)
+from tools.experiments.speech_arms import wav_windows
+from tools.experiments.speech_byte_order import arm_corpus, main, measure, swap_sample_bytes
 from tools.train.data import Corpus, Pool
 
 
@@ -39,19 +38,10 @@ def test_only_speech_is_swapped():
     assert be.train[Modality.IMAGE_RGB] is image
 
 
-def test_both_arms_train_and_are_measured_on_wavs(tmp_path):
+def test_both_arms_train_and_are_measured_on_wavs(tmp_path, speech_folders):
     """A two-step run of each arm on synthetic speech, then --measure on a WAV folder: both
     report bits per byte, and they differ (the arms see different byte orders)."""
-    rng = np.random.default_rng(0)
-    t = np.arange(8000)
-    tone = lambda f: (3000 * np.sin(t * f) + rng.normal(0, 200, t.size)).astype(np.int16)
-    data = tmp_path / "data"
-    data.mkdir()
-    np.savez(data / "wideband_train.npz", **{f"{i:05d}": tone(0.01 * (i + 1)) for i in range(3)})
-    np.savez(data / "wideband_heldout.npz", x=tone(0.05))
-    wavs = tmp_path / "wavs"
-    wavs.mkdir()
-    sf.write(wavs / "a.wav", tone(0.03), 16000, subtype="PCM_16")
+    data, wavs = speech_folders
     assert len(wav_windows(wavs, 1)) == 16
     out = tmp_path / "runs"
     assert main(["--data", str(data), "--steps", "2", "--config", "tiny", "--out", str(out)]) == 0

@@ -5,7 +5,6 @@ bijection of each window, the ``z`` arms are exactly what the codec hands a mode
 import json
 
 import numpy as np
-import soundfile as sf
 from hypothesis import given, strategies as st
 
 from ozarc.modality import Modality
@@ -45,17 +44,8 @@ def test_only_speech_changes():
     assert d1.train[Modality.IMAGE_RGB] is image
 
 
-def test_arms_train_and_are_measured_on_wavs(tmp_path):
-    rng = np.random.default_rng(0)
-    t = np.arange(8000)
-    tone = lambda f: (3000 * np.sin(t * f) + rng.normal(0, 200, t.size)).astype(np.int16)
-    data = tmp_path / "data"
-    data.mkdir()
-    np.savez(data / "wideband_train.npz", **{f"{i:05d}": tone(0.01 * (i + 1)) for i in range(3)})
-    np.savez(data / "wideband_heldout.npz", x=tone(0.05))
-    wavs = tmp_path / "wavs"
-    wavs.mkdir()
-    sf.write(wavs / "a.wav", tone(0.03), 16000, subtype="PCM_16")
+def test_arms_train_and_are_measured_on_wavs(tmp_path, speech_folders):
+    data, wavs = speech_folders
     out = tmp_path / "runs"
     assert main(["--data", str(data), "--steps", "2", "--config", "tiny", "--out", str(out),
                  "--arms", "le,d2z"]) == 0

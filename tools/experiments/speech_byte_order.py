@@ -19,17 +19,13 @@ float networks (a measurement; the folder may be a benchmark set, it trains noth
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from ozarc.modality import Modality
-from ozarc.model.tokenizers.speech import pcm_to_sequences
-from tools.experiments.arms import add_arm_options, float_bits, load_arm, train_arms
-from tools.train.data import Corpus, Pool
+from tools.experiments.speech_arms import measure_speech, speech_corpus, speech_main
+from tools.train.data import Corpus
 
 ARMS = ("le", "be")
 
@@ -43,66 +39,25 @@ def swap_sample_bytes(seq: np.ndarray) -> np.ndarray:
     return out
 
 
-def arm_pool(pool: Pool, arm: str) -> Pool:
-    """The speech pool as the arm's network sees it."""
-    if arm == "le":
-        return pool
-    swapped = Pool()
-    for seq, n_bytes, row in zip(pool.sequences, pool.n_bytes, pool.rows):
-        swapped.add(swap_sample_bytes(seq), n_bytes, row)
-    return swapped
+def arm_window(seq: np.ndarray, arm: str) -> np.ndarray:
+    """The window as the arm's network sees it."""
+    return seq if arm == "le" else swap_sample_bytes(seq)
 
 
 def arm_corpus(corpus: Corpus, arm: str) -> Corpus:
     """The corpus with its speech pools in the arm's byte order (other modalities as they are)."""
-    def convert(pools):
-        return {m: arm_pool(p, arm) if m == Modality.SPEECH else p for m, p in pools.items()}
-    return Corpus(convert(corpus.train), convert(corpus.heldout))
-
-
-def wav_windows(folder: Path, every: int) -> list[np.ndarray]:
-    """Every ``every``-th 1024-byte window of the 16-bit WAV files under ``folder``, as the
-    codec would cut them (each channel in turn, little-endian)."""
-    import soundfile as sf
-
-    windows = []
-    for path in sorted(p for p in Path(folder).rglob("*.wav") if p.is_file()):
-        samples, _ = sf.read(path, dtype="int16", always_2d=True)
-        for channel in samples.T:
-            windows += pcm_to_sequences(np.ascontiguousarray(channel, "<i2").tobytes())[::every]
-    return windows
+    return corpus if arm == "le" else speech_corpus(corpus, swap_sample_bytes)
 
 
 def measure(folder: Path, arms: list[str], out: Path, every: int) -> dict[str, float]:
     """Bits per byte of each arm's trained network on every ``every``-th speech window of the
-    WAV files in ``folder`` (float network, no coder: the cross-entropy)."""
-    windows = wav_windows(folder, every)
-    result = {}
-    for arm in arms:
-        seqs = windows if arm == "le" else [swap_sample_bytes(s) for s in windows]
-        bits, symbols = float_bits(load_arm(out, arm), Modality.SPEECH, seqs)
-        result[arm] = bits / max(symbols, 1)
-    return result
+    WAV files in ``folder`` (``speech_arms.measure_speech``)."""
+    return measure_speech(folder, arms, out, every, arm_window)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, help="folder of training speech (corpus npz or WAV)")
-    p.add_argument("--measure", type=Path, help="folder of WAV files to code with trained arms")
-    add_arm_options(p, arms=",".join(ARMS), steps=600, every=4)
-    args = p.parse_args(argv)
-    arms = args.arms.split(",")
-    if set(arms) - set(ARMS):
-        p.error(f"--arms: choose from {', '.join(ARMS)}")
-    if args.measure:
-        figures = measure(args.measure, arms, args.out, args.every)
-        print(json.dumps({"folder": str(args.measure), "every": args.every,
-                          "bits_per_byte": figures}))
-        return 0
-    if not args.data:
-        p.error("--data or --measure is required")
-    train_arms(args, lambda arm, cfg, corpus: (cfg, arm_corpus(corpus, arm)))
-    return 0
+    return speech_main(argv, __doc__.splitlines()[0], list(ARMS), ",".join(ARMS), arm_window,
+                       arm_corpus)
 
 
 if __name__ == "__main__":

@@ -21,18 +21,14 @@ float networks (a measurement; the folder may be a benchmark set, it trains noth
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from ozarc.modality import Modality
 from ozarc.model.tokenizers.speech import residual_window
-from tools.experiments.arms import add_arm_options, float_bits, load_arm, train_arms
-from tools.experiments.speech_byte_order import wav_windows
-from tools.train.data import Corpus, Pool
+from tools.experiments.speech_arms import measure_speech, speech_corpus, speech_main
+from tools.train.data import Corpus
 
 # arm -> (predictor order, zigzag)
 ARMS = {"le": (0, False), "d1": (1, False), "d2": (2, False), "d1z": (1, True),
@@ -55,47 +51,18 @@ def arm_window(seq: np.ndarray, arm: str) -> np.ndarray:
 
 def arm_corpus(corpus: Corpus, arm: str) -> Corpus:
     """The corpus with its speech windows as the arm's network sees them."""
-    def convert_pool(pool: Pool) -> Pool:
-        out = Pool()
-        for seq, n_bytes, row in zip(pool.sequences, pool.n_bytes, pool.rows):
-            out.add(arm_window(seq, arm), n_bytes, row)
-        return out
-
-    def convert(pools):
-        return {m: convert_pool(p) if m == Modality.SPEECH else p for m, p in pools.items()}
-    return Corpus(convert(corpus.train), convert(corpus.heldout))
+    return speech_corpus(corpus, lambda seq: arm_window(seq, arm))
 
 
 def measure(folder: Path, arms: list[str], out: Path, every: int) -> dict[str, float]:
     """Bits per byte of each arm's trained network on every ``every``-th speech window of the
-    WAV files in ``folder`` (float network, no coder: the cross-entropy)."""
-    windows = wav_windows(folder, every)
-    result = {}
-    for arm in arms:
-        seqs = [arm_window(s, arm) for s in windows]
-        bits, symbols = float_bits(load_arm(out, arm), Modality.SPEECH, seqs)
-        result[arm] = bits / max(symbols, 1)
-    return result
+    WAV files in ``folder`` (``speech_arms.measure_speech``)."""
+    return measure_speech(folder, arms, out, every, arm_window)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, help="folder of training speech (corpus npz or WAV)")
-    p.add_argument("--measure", type=Path, help="folder of WAV files to code with trained arms")
-    add_arm_options(p, arms="le,d1z", steps=600, every=4)
-    args = p.parse_args(argv)
-    arms = args.arms.split(",")
-    if set(arms) - set(ARMS):
-        p.error(f"--arms: choose from {', '.join(ARMS)}")
-    if args.measure:
-        figures = measure(args.measure, arms, args.out, args.every)
-        print(json.dumps({"folder": str(args.measure), "every": args.every,
-                          "bits_per_byte": figures}))
-        return 0
-    if not args.data:
-        p.error("--data or --measure is required")
-    train_arms(args, lambda arm, cfg, corpus: (cfg, arm_corpus(corpus, arm)))
-    return 0
+    return speech_main(argv, __doc__.splitlines()[0], list(ARMS), "le,d1z", arm_window,
+                       arm_corpus)
 
 
 if __name__ == "__main__":
