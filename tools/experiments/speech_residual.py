@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ozarc.model.tokenizers.speech import residual_window
+from ozarc.model.tokenizers.speech import map_samples, residual_window, unzigzag
 from tools.experiments.speech_arms import measure_speech, speech_corpus, speech_main
 from tools.train.data import Corpus
 
@@ -41,12 +41,7 @@ def arm_window(seq: np.ndarray, arm: str) -> np.ndarray:
     same residual as two's-complement int16."""
     order, zigzag = ARMS[arm]
     out = residual_window(seq, order)
-    if order == 0 or zigzag:
-        return out
-    even = len(out) - len(out) % 2
-    z = out[:even].view("<u2").astype(np.int64)
-    plain = ((z >> 1) ^ -(z & 1)) & 0xFFFF
-    return np.concatenate([plain.astype("<u2").view(np.uint8), out[even:]])
+    return out if order == 0 or zigzag else map_samples(out, unzigzag)
 
 
 def arm_corpus(corpus: Corpus, arm: str) -> Corpus:

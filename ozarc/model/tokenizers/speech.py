@@ -35,34 +35,48 @@ def _check_order(order: int) -> None:
         raise ValueError(f"speech predictor order must be 0 to {PREDICTOR_ORDERS[-1]}, not {order}")
 
 
+def map_samples(window: np.ndarray, fn) -> np.ndarray:
+    """The window with ``fn`` applied to its little-endian 16-bit samples (given as int64 values
+    0..65535, returned as values taken modulo 2^16); an odd last byte stays as it is."""
+    window = np.asarray(window, dtype=np.uint8)
+    even = len(window) - len(window) % 2
+    values = np.asarray(fn(window[:even].view("<u2").astype(np.int64))) & 0xFFFF
+    return np.concatenate([values.astype("<u2").view(np.uint8), window[even:]])
+
+
+def unzigzag(z: np.ndarray) -> np.ndarray:
+    """0, 1, 2, 3, ... -> 0, -1, 1, -2, ... (int64)."""
+    return (z >> 1) ^ -(z & 1)
+
+
 def residual_window(window: np.ndarray, order: int) -> np.ndarray:
     """One window's bytes as the zigzag-mapped order-``order`` residual of its int16 samples
     (little-endian bytes; an odd last byte stays as it is).  Order 0 returns the bytes."""
     _check_order(order)
-    window = np.asarray(window, dtype=np.uint8)
     if order == 0:
-        return window
-    even = len(window) - len(window) % 2
-    r = window[:even].view("<i2").astype(np.int64)
-    for _ in range(order):
-        r = np.diff(r, prepend=0)
-    r = (r + 0x8000) % 0x10000 - 0x8000                 # wrap into int16
-    zigzag = ((r << 1) ^ (r >> 15)) & 0xFFFF
-    return np.concatenate([zigzag.astype("<u2").view(np.uint8), window[even:]])
+        return np.asarray(window, dtype=np.uint8)
+
+    def residual(u: np.ndarray) -> np.ndarray:
+        r = (u + 0x8000) % 0x10000 - 0x8000             # the samples as int16 values
+        for _ in range(order):
+            r = np.diff(r, prepend=0)
+        r = (r + 0x8000) % 0x10000 - 0x8000             # wrap into int16
+        return (r << 1) ^ (r >> 15)                     # zigzag
+    return map_samples(window, residual)
 
 
 def restore_window(symbols: np.ndarray, order: int) -> np.ndarray:
     """Inverse of :func:`residual_window`: the window's PCM bytes."""
     _check_order(order)
-    symbols = np.asarray(symbols, dtype=np.uint8)
     if order == 0:
-        return symbols
-    even = len(symbols) - len(symbols) % 2
-    z = symbols[:even].view("<u2").astype(np.int64)
-    x = (z >> 1) ^ -(z & 1)                            # un-zigzag
-    for _ in range(order):
-        x = np.cumsum(x) % 0x10000                     # undo one difference, modulo 2^16
-    return np.concatenate([x.astype("<u2").view(np.uint8), symbols[even:]])
+        return np.asarray(symbols, dtype=np.uint8)
+
+    def restore(z: np.ndarray) -> np.ndarray:
+        x = unzigzag(z)
+        for _ in range(order):
+            x = np.cumsum(x) % 0x10000                  # undo one difference, modulo 2^16
+        return x
+    return map_samples(symbols, restore)
 
 
 def pcm_to_sequences(pcm: bytes, window: int = WINDOW, predictor: int = 0) -> list[np.ndarray]:
