@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ozarc.modality import Modality  # noqa: E402
 from ozarc.model.vocab import PREFIX_TOKEN, TEXT_BASE, symbol_range  # noqa: E402
-from ozarc.model.tokenizers.speech import residual_window  # noqa: E402
+from ozarc.model.tokenizers.speech import pcm_to_sequences  # noqa: E402
 from ozarc.model.tokenizers.text import default_model_bytes, tokenizer_for  # noqa: E402
 from tools.ship.__main__ import merged_state_dict  # noqa: E402
 from ozarc.model.network import OzNet  # noqa: E402
@@ -86,8 +86,8 @@ def main() -> int:
         for path in args.speech:
             pcm = soundfile.read(path, dtype="int16")[0].astype("<i2").tobytes()
             # the symbols the model sees: each window as its speech predictor's residual
-            rows += [residual_window(w, net.config.speech_predictor).astype(np.int64)
-                     for w in windows(np.frombuffer(pcm, np.uint8), args.length)]
+            seqs = pcm_to_sequences(pcm, args.length, net.config.speech_predictor)
+            rows += [w.astype(np.int64) for w in seqs if len(w) == args.length]
         bits = position_bits(net, np.stack(rows), Modality.SPEECH)
         report("speech (PCM bytes)", bits, 1.0, lengths)
     return 0

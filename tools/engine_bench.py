@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ozarc.model.tokenizers.speech import residual_window  # noqa: E402
+from ozarc.model.tokenizers.speech import pcm_to_sequences  # noqa: E402
 from ozarc.modality import Modality  # noqa: E402
 from ozarc.model.config import ModelConfig  # noqa: E402
 from ozarc.model.exact import ExactModel, random_float_weights  # noqa: E402
@@ -130,12 +130,14 @@ def quant_gap(args) -> None:
     modality = Modality.from_tag(args.modality)
     n = model.n_symbols(modality)
     if args.data:
-        raw = np.frombuffer(Path(args.data).read_bytes(), dtype=np.uint8).astype(np.int64)
-        count = min(args.sequences, len(raw) // args.seq_len)
-        symbols = raw[:count * args.seq_len].reshape(count, args.seq_len) % n
-        if modality == Modality.SPEECH and config.speech_predictor:  # the windows it codes
-            symbols = np.stack([residual_window(row.astype(np.uint8), config.speech_predictor)
-                                for row in symbols]).astype(np.int64)
+        data = Path(args.data).read_bytes()
+        count = min(args.sequences, len(data) // args.seq_len)
+        data = data[:count * args.seq_len]
+        if modality == Modality.SPEECH:           # the windows it codes (its predictor's)
+            data = b"".join(s.tobytes() for s in
+                            pcm_to_sequences(data, args.seq_len, config.speech_predictor))
+        raw = np.frombuffer(data, dtype=np.uint8).astype(np.int64)
+        symbols = raw.reshape(count, args.seq_len) % n
     else:
         symbols = np.random.default_rng(2).integers(0, n, (args.sequences, args.seq_len))
     # an above-pixel model reads the symbol one full patch row back (the data are patches)

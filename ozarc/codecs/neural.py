@@ -73,8 +73,9 @@ def _speech_channels(geometry: tuple[int, ...]) -> int:
 
 
 def speech_predictor(model) -> int:
-    """The fixed-predictor order the model's speech windows are coded with (0: raw PCM bytes;
-    ``ozarc.model.tokenizers.speech``): a property of the model file, which the chunk names."""
+    """The predictor order the model's speech is coded with (0: raw PCM bytes; 1-4 fixed, per
+    window; 8 or more adaptive, per chunk: ``ozarc.model.tokenizers.speech``): a
+    property of the model file, which the chunk names."""
     return int(getattr(getattr(model, "config", None), "speech_predictor", 0))
 
 

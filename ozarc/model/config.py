@@ -31,7 +31,7 @@ class ModelConfig:
     moe_v: bool = True        # mixture of experts in the time-mix value projection
     hira_factor: int = 4      # HiRA branch rank = hira_factor * width during training; 0 = off
     above_pixel: bool = False  # image inputs also see the sub-pixel one row up (model/above.py)
-    speech_predictor: int = 0  # speech windows as a fixed predictor's residual (tokenizers/speech.py)
+    speech_predictor: int = 0  # speech as a predictor's residual: 1-4 fixed, 8+ adaptive (tokenizers/speech.py)
 
     def __post_init__(self) -> None:
         if self.width % self.head_size:
@@ -39,7 +39,8 @@ class ModelConfig:
         if not 1 <= self.top_k <= self.n_experts:
             raise ValueError("top_k must be between 1 and n_experts")
         if self.speech_predictor not in PREDICTOR_ORDERS:
-            raise ValueError(f"speech_predictor must be 0 to {PREDICTOR_ORDERS[-1]}")
+            raise ValueError(f"speech_predictor must be one of "
+                             f"{', '.join(map(str, PREDICTOR_ORDERS))}")
 
     @property
     def n_heads(self) -> int:

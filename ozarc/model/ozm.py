@@ -6,7 +6,8 @@ refuse anything else.  The layout (docs/ozm-format.md):
 
     magic      8 bytes   b"\\x89OZM\\r\\n\\x1a\\n"
     version    u32 LE    1; 2 for a model that reads the pixel above (config above_pixel);
-                         3 for one that codes speech as a predictor's residual (speech_predictor)
+                         3 for one that codes speech as a predictor's residual (speech_predictor);
+                         4 for one whose speech predictor is the adaptive one (order 8 or more)
     hlen       u32 LE    length of the JSON header
     header     hlen bytes of UTF-8 JSON (sorted keys, no spaces, ASCII only)
     padding    zeros up to a multiple of 64 bytes; the data section starts here
@@ -29,9 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ozarc.errors import CorruptDataError
+from ozarc.model.tokenizers.speech import ADAPTIVE_ORDERS
 
 MAGIC = b"\x89OZM\r\n\x1a\n"
-FORMAT_VERSION = 3           # the newest version this ozarc reads and writes
+FORMAT_VERSION = 4           # the newest version this ozarc reads and writes
 ALIGN = 64
 DTYPES = ("int8", "uint8", "int16", "int32", "int64")
 _PREAMBLE = struct.Struct("<8sII")
@@ -50,10 +52,13 @@ class OzmFile:
 
 
 def file_version(config: dict) -> int:
-    """The lowest version that can hold this model: 3 once speech is coded as a predictor's
-    residual, 2 once the network reads the pixel above (an older ozarc would otherwise ignore
+    """The lowest version that can hold this model: 4 once speech is coded as the adaptive
+    predictor's residual (an ozarc that knows only the fixed predictors would refuse the order
+    with a less helpful message), 3 once speech is coded as a fixed predictor's residual, 2 once the network reads the pixel above (an older ozarc would otherwise ignore
     the switch and decode wrongly; now it says "upgrade ozarc"), else 1, so older models keep
     their bytes and hashes."""
+    if config.get("speech_predictor", 0) in ADAPTIVE_ORDERS:
+        return 4
     if config.get("speech_predictor"):
         return 3
     return 2 if config.get("above_pixel") else 1

@@ -2,10 +2,11 @@
 for fixed inputs.  Any change to the integer arithmetic, the exporter or the file format
 shows up here; archives written before such a change would no longer decode.
 
-Three sets: a plain model, one that reads the pixel above (ozarc.model.above; its image
-cases carry each lane's row stride), and one that codes speech as a predictor's residual
+Four sets: a plain model, one that reads the pixel above (ozarc.model.above; its image
+cases carry each lane's row stride), one that codes speech as a fixed predictor's residual
 (``.ozm`` version 3; the switch is outside the network, so its tables are the plain model's and
-the neural golden bitstreams pin the tokenizer).  OZARC_REGEN_GOLDEN=1 writes a set whose files are
+the neural golden bitstreams pin the tokenizer) and one whose predictor is the adaptive one of
+order 16 (``.ozm`` version 4; the same holds).  OZARC_REGEN_GOLDEN=1 writes a set whose files are
 missing; a deliberate, versioned change deletes the old files first.
 """
 
@@ -33,7 +34,9 @@ SETS = {"plain": (MODEL_FILE, GOLDEN_FILE, {}),
         "above": (VECTORS / "exact_small_above.ozm", VECTORS / "exact_above_golden.json",
                   {"above_pixel": True}),
         "residual": (VECTORS / "exact_small_residual.ozm", VECTORS / "exact_residual_golden.json",
-                     {"speech_predictor": 2})}
+                     {"speech_predictor": 2}),
+        "adaptive": (VECTORS / "exact_small_adaptive.ozm", VECTORS / "exact_adaptive_golden.json",
+                     {"speech_predictor": 16})}
 
 
 def table_digest(tables: np.ndarray) -> str:
@@ -105,11 +108,12 @@ def test_frequency_tables_match_golden_digests(vector_set, backend):
         assert table_digest(tables) == case["freqs_sha256"], case["modality"]
 
 
-def test_the_speech_predictor_switch_leaves_the_network_alone():
-    """The residual set's file differs from the plain one (config, version 3) but its
+@pytest.mark.parametrize("name", ["residual", "adaptive"])
+def test_the_speech_predictor_switch_leaves_the_network_alone(name):
+    """The predictor sets' files differ from the plain one (config, version 3 or 4) but their
     frequency tables are the plain model's: the switch acts in the tokenizer only."""
     plain = json.loads(GOLDEN_FILE.read_text())
-    residual = json.loads(SETS["residual"][1].read_text())
+    residual = json.loads(SETS[name][1].read_text())
     assert plain["model_sha256"] != residual["model_sha256"]
     assert [c["freqs_sha256"] for c in plain["cases"]] == \
         [c["freqs_sha256"] for c in residual["cases"]]

@@ -110,8 +110,23 @@ def test_a_speech_predictor_model_is_version_3_and_others_keep_their_bytes():
         read_ozm(bytes(forged))
 
 
+def test_an_adaptive_speech_predictor_model_is_version_4():
+    from ozarc.model.exact.testing import small_model_bytes
+
+    adaptive = small_model_bytes(0, speech_predictor=16)
+    assert int.from_bytes(adaptive[8:12], "little") == 4
+    assert read_ozm(adaptive).config["speech_predictor"] == 16
+    for older in (3, 1):                  # an older version number on it is not canonical
+        forged = bytearray(adaptive)
+        forged[8:12] = older.to_bytes(4, "little")
+        with pytest.raises(CorruptDataError):
+            read_ozm(bytes(forged))
+
+
 def test_a_config_with_an_unknown_speech_predictor_is_refused():
     from ozarc.model.config import ModelConfig
 
     with pytest.raises(ValueError, match="speech_predictor"):
         ModelConfig(speech_predictor=7)
+    with pytest.raises(ValueError, match="speech_predictor"):
+        ModelConfig(speech_predictor=12)

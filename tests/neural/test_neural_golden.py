@@ -4,9 +4,11 @@ neural codec's payload bytes.  Together with the frequency-table vectors
 to the tokenizers, the coder, the payload header or the engine shows up here, and archives
 written before it would no longer decode.
 
-Three sets: the plain small model, the one that reads the pixel above (its image payloads
-pin the row strides the codec derives from the geometry, edge patches included), and the one
-that codes speech as the order-2 predictor's residual (its speech payload pins that tokenizer).
+Four sets: the plain small model, the one that reads the pixel above (its image payloads
+pin the row strides the codec derives from the geometry, edge patches included), the one
+that codes speech as the order-2 predictor's residual and the one that codes it as the order-16
+adaptive predictor's (their speech payloads pin those tokenizers: the adaptive one's 1500
+samples are 12 blocks, each fitted on the samples before it).
 OZARC_REGEN_GOLDEN=1 writes a set whose file is missing (a deliberate, versioned change
 deletes the old file first).
 """
@@ -29,7 +31,8 @@ VECTORS = Path(__file__).resolve().parents[2] / "spec" / "vectors"
 #: set -> (model file, golden file)
 SETS = {"plain": (VECTORS / "exact_small.ozm", VECTORS / "neural_golden.json"),
         "above": (VECTORS / "exact_small_above.ozm", VECTORS / "neural_above_golden.json"),
-        "residual": (VECTORS / "exact_small_residual.ozm", VECTORS / "neural_residual_golden.json")}
+        "residual": (VECTORS / "exact_small_residual.ozm", VECTORS / "neural_residual_golden.json"),
+        "adaptive": (VECTORS / "exact_small_adaptive.ozm", VECTORS / "neural_adaptive_golden.json")}
 REGEN = os.environ.get("OZARC_REGEN_GOLDEN") == "1"
 CODEC = codec_by_name("neural")
 

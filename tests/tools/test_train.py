@@ -164,6 +164,30 @@ def test_corpus_codes_speech_as_the_models_predictor_residual(data_dir):
         residual.train[Modality.IMAGE_RGB].sequences[0].tolist()
 
 
+def test_corpus_codes_speech_as_the_adaptive_predictors_residual(data_dir):
+    """An adaptive predictor runs over each utterance before it is cut into windows, as the
+    codec runs it over a chunk."""
+    from ozarc.model.tokenizers.speech import WINDOW, pcm_to_sequences
+    from tools.train.data import item_sequences, read_items
+
+    raw = load_corpus(data_dir, TOKENIZER, text_block=64)
+    adaptive = load_corpus(data_dir, TOKENIZER, text_block=64, speech_predictor=16)
+    changed = []
+    for part in ("train", "heldout"):
+        a, b = getattr(raw, part)[Modality.SPEECH], getattr(adaptive, part)[Modality.SPEECH]
+        assert a.n_bytes == b.n_bytes
+        assert [len(s) for s in a.sequences] == [len(s) for s in b.sequences]
+        changed += [not np.array_equal(x, y) for x, y in zip(a.sequences, b.sequences)]
+    assert changed and all(changed)
+    path = next(p for p in sorted(data_dir.rglob("*")) if read_items(p) and
+                read_items(p)[0][0] == Modality.SPEECH)
+    modality, item = read_items(path)[0]
+    pcm = np.ascontiguousarray(item, dtype="<i2").tobytes()
+    got = [s for s, _, _ in item_sequences(modality, item, TOKENIZER, 64, speech_predictor=16)]
+    want = pcm_to_sequences(pcm, WINDOW, 16)
+    assert len(got) == len(want) and all(np.array_equal(x, y) for x, y in zip(got, want))
+
+
 def test_cli_speech_predictor_fine_tunes_a_raw_pcm_model(data_dir, tmp_path):
     """--speech-predictor with --init-from: the same tensors, the switch in the exported
     config, and the held-out speech measured on residual windows (no longer the raw figure)."""

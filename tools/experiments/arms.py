@@ -38,7 +38,8 @@ def add_arm_options(p: argparse.ArgumentParser, arms: str, steps: int, every: in
 
 def train_arms(args: argparse.Namespace, setup: ArmSetup) -> dict:
     """Train each of ``args.arms`` on ``args.data`` into ``args.out / arm``; write and return
-    every arm's last held-out figures."""
+    every arm's last held-out figures.  An arm whose config codes speech with another
+    predictor than the preset's is trained on the corpus as that model codes it."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     tokenizer = tokenizer_for(default_model_bytes())
     corpus = load_corpus(args.data, tokenizer)
@@ -49,6 +50,9 @@ def train_arms(args: argparse.Namespace, setup: ArmSetup) -> dict:
     results = {}
     for arm in args.arms.split(","):
         arm_cfg, arm_corpus = setup(arm, cfg, corpus)
+        if arm_cfg.speech_predictor != cfg.speech_predictor:
+            arm_corpus = load_corpus(args.data, tokenizer,
+                                     speech_predictor=arm_cfg.speech_predictor)
         results[arm] = loop.train(arm_cfg, arm_corpus, settings, args.out / arm)
         print(arm, json.dumps(results[arm]), flush=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")

@@ -13,23 +13,25 @@ import numpy as np
 
 from ozarc.modality import Modality
 from ozarc.model.tokenizers.speech import pcm_to_sequences
-from tools.experiments.arms import add_arm_options, float_bits, load_arm, train_arms
+from tools.experiments.arms import ArmSetup, add_arm_options, float_bits, load_arm, train_arms
 from tools.train.data import Corpus, Pool
 
 # (window, arm) -> the window as that arm's network sees it
 ArmView = Callable[[np.ndarray, str], np.ndarray]
 
 
-def wav_windows(folder: Path, every: int) -> list[np.ndarray]:
+def wav_windows(folder: Path, every: int, predictor: int = 0) -> list[np.ndarray]:
     """Every ``every``-th 1024-byte window of the 16-bit WAV files under ``folder``, as the
-    codec would cut them (each channel in turn, little-endian PCM bytes)."""
+    codec would cut them (each channel in turn, little-endian PCM bytes; a ``predictor``
+    order: as a model with that switch codes them)."""
     import soundfile as sf
 
     windows = []
     for path in sorted(p for p in Path(folder).rglob("*.wav") if p.is_file()):
         samples, _ = sf.read(path, dtype="int16", always_2d=True)
         for channel in samples.T:
-            windows += pcm_to_sequences(np.ascontiguousarray(channel, "<i2").tobytes())[::every]
+            pcm = np.ascontiguousarray(channel, "<i2").tobytes()
+            windows += pcm_to_sequences(pcm, predictor=predictor)[::every]
     return windows
 
 
@@ -49,20 +51,23 @@ def speech_corpus(corpus: Corpus, convert: Callable[[np.ndarray], np.ndarray]) -
 def measure_speech(folder: Path, arms: list[str], out: Path, every: int,
                    view: ArmView) -> dict[str, float]:
     """Bits per byte of each arm's trained network on every ``every``-th speech window of the
-    WAV files in ``folder``, each window seen through the arm's view (float network, no
-    coder: the cross-entropy)."""
-    windows = wav_windows(folder, every)
+    WAV files in ``folder``, each window cut as the arm's network codes speech and seen
+    through the arm's view (float network, no coder: the cross-entropy)."""
+    windows: dict[int, list[np.ndarray]] = {}
     result = {}
     for arm in arms:
-        seqs = [view(s, arm) for s in windows]
-        bits, symbols = float_bits(load_arm(out, arm), Modality.SPEECH, seqs)
+        net = load_arm(out, arm)
+        predictor = net.config.speech_predictor
+        if predictor not in windows:
+            windows[predictor] = wav_windows(folder, every, predictor)
+        seqs = [view(s, arm) for s in windows[predictor]]
+        bits, symbols = float_bits(net, Modality.SPEECH, seqs)
         result[arm] = bits / max(symbols, 1)
     return result
 
 
 def speech_main(argv: list[str] | None, description: str, known_arms: list[str],
-                default_arms: str, view: ArmView,
-                arm_corpus: Callable[[Corpus, str], Corpus]) -> int:
+                default_arms: str, view: ArmView, arm_setup: ArmSetup) -> int:
     """The experiments' command line: train the arms on --data, or measure them on --measure."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--data", type=Path, help="folder of training speech (corpus npz or WAV)")
@@ -79,5 +84,5 @@ def speech_main(argv: list[str] | None, description: str, known_arms: list[str],
         return 0
     if not args.data:
         p.error("--data or --measure is required")
-    train_arms(args, lambda arm, cfg, corpus: (cfg, arm_corpus(corpus, arm)))
+    train_arms(args, lambda arm, cfg, corpus: arm_setup(arm, cfg, corpus))
     return 0

@@ -57,7 +57,7 @@ def measure(folder: Path, arms: list[str], out: Path, every: int) -> dict[str, f
 
 def main(argv: list[str] | None = None) -> int:
     return speech_main(argv, __doc__.splitlines()[0], list(ARMS), ",".join(ARMS), arm_window,
-                       arm_corpus)
+                       lambda arm, cfg, corpus: (cfg, arm_corpus(corpus, arm)))
 
 
 if __name__ == "__main__":

@@ -30,8 +30,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--above-pixel", action="store_true",
                    help="image inputs also see the sub-pixel one row up (ozarc.model.above)")
     p.add_argument("--speech-predictor", type=int, choices=PREDICTOR_ORDERS, default=None,
-                   help="speech windows as the residual of FLAC's fixed predictor of this order "
-                        "(ozarc.model.tokenizers.speech; default: the preset's, 0)")
+                   help="speech as a predictor's residual: 1-4 FLAC's fixed predictor of this "
+                        "order per window, 8/16/32 the adaptive linear predictor of this order "
+                        "per chunk (ozarc.model.tokenizers.speech; default: the preset's, 0)")
     p.add_argument("--batch", type=int, default=8, help="sequences per modality per step")
     p.add_argument("--max-len", type=int, default=None, help="crop training sequences")
     p.add_argument("--text-block", type=int, default=1024, help="text tokens per sequence")

@@ -15,15 +15,26 @@ network only learns its spread (tools/experiments/speech_residual.py measured it
 is integer arithmetic on each window alone (samples before a window count as zero), so windows
 stay independent and the inverse is exact for any byte string: an odd trailing byte is a
 symbol left as it is.
+
+A ``speech_predictor`` of 8 or more (ADAPTIVE_ORDERS) names instead a backward-adaptive linear
+predictor of that order (``ozarc.model.tokenizers.lpc``), run over the whole chunk's samples
+before the residual is zigzagged and cut into windows: the windows stay
+independent lanes for the network, and the decoder restores the samples once every window's
+symbols are back.  tools/experiments/speech_residual.py measured it against order 1.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ozarc.model.tokenizers import lpc
+
 WINDOW = 1024
 #: the fixed-predictor orders a model may name (FLAC's fixed predictors go up to 4)
-PREDICTOR_ORDERS = range(0, 5)
+FIXED_ORDERS = range(0, 5)
+#: the orders of the backward-adaptive linear predictor a model may name
+ADAPTIVE_ORDERS = (8, 16, 32)
+PREDICTOR_ORDERS = tuple(FIXED_ORDERS) + ADAPTIVE_ORDERS
 
 
 def window_lengths(n_bytes: int, window: int = WINDOW) -> list[int]:
@@ -32,7 +43,8 @@ def window_lengths(n_bytes: int, window: int = WINDOW) -> list[int]:
 
 def _check_order(order: int) -> None:
     if order not in PREDICTOR_ORDERS:
-        raise ValueError(f"speech predictor order must be 0 to {PREDICTOR_ORDERS[-1]}, not {order}")
+        raise ValueError(f"speech predictor order must be one of "
+                         f"{', '.join(map(str, PREDICTOR_ORDERS))}, not {order}")
 
 
 def map_samples(window: np.ndarray, fn) -> np.ndarray:
@@ -49,25 +61,37 @@ def unzigzag(z: np.ndarray) -> np.ndarray:
     return (z >> 1) ^ -(z & 1)
 
 
+def zigzag(v: np.ndarray) -> np.ndarray:
+    """int16 values 0, -1, 1, -2, ... -> 0, 1, 2, 3, ... (int64)."""
+    return (v << 1) ^ (v >> 15)
+
+
+def _int16(u: np.ndarray) -> np.ndarray:
+    return (u + 0x8000) % 0x10000 - 0x8000
+
+
 def residual_window(window: np.ndarray, order: int) -> np.ndarray:
     """One window's bytes as the zigzag-mapped order-``order`` residual of its int16 samples
     (little-endian bytes; an odd last byte stays as it is).  Order 0 returns the bytes."""
     _check_order(order)
+    if order in ADAPTIVE_ORDERS:
+        raise ValueError(f"order {order} is adaptive: it runs over a chunk, not a window")
     if order == 0:
         return np.asarray(window, dtype=np.uint8)
 
     def residual(u: np.ndarray) -> np.ndarray:
-        r = (u + 0x8000) % 0x10000 - 0x8000             # the samples as int16 values
+        r = _int16(u)                                   # the samples as int16 values
         for _ in range(order):
             r = np.diff(r, prepend=0)
-        r = (r + 0x8000) % 0x10000 - 0x8000             # wrap into int16
-        return (r << 1) ^ (r >> 15)                     # zigzag
+        return zigzag(_int16(r))                        # wrap into int16, zigzag
     return map_samples(window, residual)
 
 
 def restore_window(symbols: np.ndarray, order: int) -> np.ndarray:
     """Inverse of :func:`residual_window`: the window's PCM bytes."""
     _check_order(order)
+    if order in ADAPTIVE_ORDERS:
+        raise ValueError(f"order {order} is adaptive: it runs over a chunk, not a window")
     if order == 0:
         return np.asarray(symbols, dtype=np.uint8)
 
@@ -79,17 +103,36 @@ def restore_window(symbols: np.ndarray, order: int) -> np.ndarray:
     return map_samples(symbols, restore)
 
 
+def adaptive_residual(pcm: np.ndarray, order: int) -> np.ndarray:
+    """PCM bytes as the zigzagged residual of the order-``order`` adaptive predictor (an odd
+    last byte stays as it is)."""
+    return map_samples(pcm, lambda u: zigzag(lpc.residual(_int16(u), order)))
+
+
+def adaptive_restore(symbols: np.ndarray, order: int) -> np.ndarray:
+    """Inverse of :func:`adaptive_residual`."""
+    return map_samples(symbols, lambda z: lpc.restore(unzigzag(z), order))
+
+
 def pcm_to_sequences(pcm: bytes, window: int = WINDOW, predictor: int = 0) -> list[np.ndarray]:
     """Cut little-endian PCM bytes into windows of byte symbols (uint8 arrays), each the
-    order-``predictor`` residual of its samples (0: the PCM bytes themselves)."""
+    order-``predictor`` residual of its samples (0: the PCM bytes themselves; an adaptive
+    order: the residual of the whole chunk, then cut)."""
     if window < 1:
         raise ValueError("window must be positive")
     _check_order(predictor)
     data = np.frombuffer(pcm, dtype=np.uint8)
+    if predictor in ADAPTIVE_ORDERS:
+        data = adaptive_residual(data, predictor)
+        return [data[i:i + window] for i in range(0, len(data), window)]
     return [residual_window(data[i:i + window], predictor) for i in range(0, len(data), window)]
 
 
 def sequences_to_pcm(sequences: list[np.ndarray], predictor: int = 0) -> bytes:
     """Inverse of :func:`pcm_to_sequences`."""
     _check_order(predictor)
+    if predictor in ADAPTIVE_ORDERS:
+        symbols = np.concatenate([np.asarray(s, dtype=np.uint8) for s in sequences]
+                                 or [np.zeros(0, np.uint8)])
+        return adaptive_restore(symbols, predictor).tobytes()
     return b"".join(restore_window(s, predictor).tobytes() for s in sequences)
