@@ -84,5 +84,5 @@ def speech_main(argv: list[str] | None, description: str, known_arms: list[str],
         return 0
     if not args.data:
         p.error("--data or --measure is required")
-    train_arms(args, lambda arm, cfg, corpus: arm_setup(arm, cfg, corpus))
+    train_arms(args, arm_setup)
     return 0
