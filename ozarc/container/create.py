@@ -136,21 +136,27 @@ def _label(action: Action) -> str:
 
 
 def _model_chooser(codec_option: str, level: int):
-    """Learned codecs get a shipped model (level 9: ``high`` if installed, else ``default``);
-    without one they simply do not compete."""
+    """Learned codecs get a shipped model (level 9: ``high`` if installed, else ``default``),
+    per modality: a modality the level's model defers to another installed model (its
+    manifest says so, ``ozarc.model.registry.deferrals``) gets that one.  Without a model
+    learned codecs simply do not compete."""
     classical = codec_option == "store" or (
         codec_option != "auto" and not codec_by_name(codec_option).uses_model)
     if classical or (codec_option == "auto" and level < LEARNED_MIN_LEVEL):
         return lambda modality: None
     learned = [c for c in all_codecs() if c.uses_model]
-    ref = hooks.shipped_model_ref("high" if level == 9 else "default") if learned else None
-    if ref is None and learned:
-        ref = hooks.shipped_model_ref("default")
-    if ref is None:
+    if not learned:
         return lambda modality: None
-    wanted = {m for m in Modality
-              if any(c.applies_to(ChunkHint(modality=m, model=ref)) for c in learned)}
-    return lambda modality: ref if modality in wanted else None
+    name = "high" if level == 9 else "default"
+    if hooks.shipped_model_ref(name) is None:
+        name = "default"
+    deferred = hooks.model_deferrals(name)
+    chosen = {}
+    for m in Modality:
+        ref = hooks.shipped_model_ref(deferred.get(m.tag, name)) or hooks.shipped_model_ref(name)
+        if ref is not None and any(c.applies_to(ChunkHint(modality=m, model=ref)) for c in learned):
+            chosen[m] = ref
+    return chosen.get
 
 
 class _Packer:

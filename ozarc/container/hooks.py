@@ -126,6 +126,16 @@ def shipped_model_ref(name: str = "default"):
         return None
 
 
+def model_deferrals(name: str) -> dict[str, str]:
+    """{modality tag: model name} for the modalities the shipped model ``name`` leaves to
+    another one (``ozarc.model.registry.deferrals``); empty when there are none."""
+    deferrals = _optional("ozarc.model.registry", "deferrals")
+    try:
+        return deferrals(name) if deferrals else {}
+    except Exception:
+        return {}
+
+
 def load_model(sha256_hex: str, name: str):
     """Load the model with this hash; ModelNotFoundError names it when it is missing."""
     from ozarc.errors import ModelNotFoundError

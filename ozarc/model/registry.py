@@ -3,8 +3,9 @@
 Why: archives record the SHA-256 of the model each chunk was coded with, never a path or a
 version string, so decoding finds the model by hash wherever it is installed.  Shipped
 models live in ``ozarc/model/files/`` as ``<name>-<sha256[:12]>.ozm`` with a manifest
-``models.json`` ({name: {"file": ..., "sha256": ...}}); more directories can be given in the
-``OZARC_MODEL_PATH`` environment variable (os.pathsep-separated).  The names ``default`` and
+``models.json`` ({name: {"file": ..., "sha256": ..., "defer": {modality tag: name}}}, ``defer``
+optional); more directories can be given in the ``OZARC_MODEL_PATH`` environment variable
+(os.pathsep-separated).  The names ``default`` and
 ``high`` are reserved for the shipped models; either may be absent from a given install.
 """
 
@@ -50,9 +51,9 @@ def model_dirs() -> list[Path]:
     return extra + [FILES_DIR]
 
 
-def shipped_models() -> dict[str, ModelRef]:
-    """The models named in the manifests of the model directories whose files exist."""
-    found: dict[str, ModelRef] = {}
+def _manifest_entries() -> dict[str, dict]:
+    """name -> manifest entry, for the models of the model directories whose files exist."""
+    found: dict[str, dict] = {}
     for directory in reversed(model_dirs()):           # OZARC_MODEL_PATH overrides
         try:
             manifest = json.loads((directory / MANIFEST).read_text())
@@ -60,8 +61,25 @@ def shipped_models() -> dict[str, ModelRef]:
             continue
         for name, entry in manifest.items():
             if isinstance(entry, dict) and (directory / str(entry.get("file", ""))).is_file():
-                found[name] = ModelRef(name, str(entry.get("sha256", "")))
+                found[name] = entry
     return found
+
+
+def shipped_models() -> dict[str, ModelRef]:
+    """The models named in the manifests of the model directories whose files exist."""
+    return {name: ModelRef(name, str(entry.get("sha256", "")))
+            for name, entry in _manifest_entries().items()}
+
+
+def deferrals(name: str) -> dict[str, str]:
+    """The modalities the installed model ``name`` leaves to another installed model, as
+    {modality tag: that model's name} (its manifest entry's ``defer``).  Why: a level names one
+    model, but a larger model is not better at everything -- a ``high`` file that codes speech
+    worse than ``default`` says so, and level 9 codes speech with ``default``."""
+    defer = _manifest_entries().get(name, {}).get("defer", {})
+    if not isinstance(defer, dict):
+        return {}
+    return {str(tag): str(other) for tag, other in defer.items()}
 
 
 def model_ref(name: str) -> ModelRef:
@@ -129,9 +147,11 @@ def _find_file_bytes(ref: ModelRef) -> bytes:
         f"listed in ${PATH_ENV}")
 
 
-def install_model(data: bytes, name: str, directory: Path | None = None) -> ModelRef:
+def install_model(data: bytes, name: str, directory: Path | None = None,
+                  defer: dict[str, str] | None = None) -> ModelRef:
     """Write a model file as ``<name>-<sha12>.ozm`` and record it under ``name`` in the
-    directory's manifest (used by the training tools to ship a model)."""
+    directory's manifest (used by the training tools to ship a model), with the modalities
+    it leaves to another model (:func:`deferrals`) when ``defer`` names any."""
     directory = Path(directory) if directory is not None else FILES_DIR
     read_ozm(data, name)                                 # refuse damaged files
     ref = ModelRef(name, sha256_hex(data))
@@ -143,5 +163,7 @@ def install_model(data: bytes, name: str, directory: Path | None = None) -> Mode
     except (OSError, ValueError):
         manifest = {}
     manifest[name] = {"file": f"{name}-{ref.short}.ozm", "sha256": ref.sha256}
+    if defer:
+        manifest[name]["defer"] = dict(sorted(defer.items()))
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return ref

@@ -122,3 +122,29 @@ def test_levels_and_codec_options_decide_when_models_are_used(fake_learned, code
     chooser = _model_chooser(codec, level)
     assert (chooser(Modality.TEXT) == REF) is learned
     assert chooser(Modality.OTHER) is None
+
+
+def test_level_9_codes_a_deferred_modality_with_the_other_model(monkeypatch):
+    """Level 9 takes ``high``, except for a modality its manifest leaves to another model."""
+    from ozarc.container.create import _model_chooser
+
+    refs = {"default": FakeRef("default", "d" * 64), "high": FakeRef("high", "e" * 64)}
+
+    class AnyLearned(XorCodec):
+        def applies_to(self, hint):
+            return hint.modality != Modality.OTHER
+
+    from ozarc.codecs import registry
+    monkeypatch.setitem(registry._BY_ID, AnyLearned.codec_id, AnyLearned())
+    monkeypatch.setitem(registry._BY_NAME, AnyLearned.name, AnyLearned())
+    monkeypatch.setattr(hooks, "shipped_model_ref", lambda name="default": refs.get(name))
+    monkeypatch.setattr(hooks, "model_deferrals",
+                        lambda name: {"speech": "default"} if name == "high" else {})
+    nine, seven = _model_chooser("auto", 9), _model_chooser("auto", 7)
+    assert nine(Modality.SPEECH) == refs["default"]
+    assert nine(Modality.TEXT) == nine(Modality.IMAGE_RGB) == refs["high"]
+    assert all(seven(m) == refs["default"] for m in (Modality.SPEECH, Modality.TEXT))
+    assert nine(Modality.OTHER) is None
+    # a deferral to a model that is not installed keeps the level's own model
+    monkeypatch.setattr(hooks, "model_deferrals", lambda name: {"speech": "gone"})
+    assert _model_chooser("auto", 9)(Modality.SPEECH) == refs["high"]

@@ -67,3 +67,43 @@ def test_manifest_entry_without_file_is_ignored(model_dir, monkeypatch):
     monkeypatch.setattr(registry, "FILES_DIR", model_dir / "none")   # hide the shipped models
     (model_dir / registry.MANIFEST).write_text('{"default": {"file": "gone.ozm", "sha256": "x"}}')
     assert "default" not in shipped_models()
+
+
+def test_a_model_defers_modalities_to_another(model_dir, monkeypatch):
+    monkeypatch.setattr(registry, "FILES_DIR", model_dir / "none")
+    install_model(small_model_bytes(0), "default", model_dir)
+    install_model(small_model_bytes(1), "high", model_dir, defer={"speech": "default"})
+    assert registry.deferrals("high") == {"speech": "default"}
+    assert registry.deferrals("default") == {} and registry.deferrals("absent") == {}
+    # shipping a new file under the name starts afresh: its figures decide anew
+    install_model(small_model_bytes(2), "high", model_dir)
+    assert registry.deferrals("high") == {}
+
+
+def test_a_malformed_deferral_is_ignored(model_dir, monkeypatch):
+    monkeypatch.setattr(registry, "FILES_DIR", model_dir / "none")
+    ref = install_model(small_model_bytes(0), "high", model_dir)
+    (model_dir / registry.MANIFEST).write_text(
+        f'{{"high": {{"file": "high-{ref.short}.ozm", "sha256": "{ref.sha256}", "defer": 3}}}}')
+    assert "high" in shipped_models() and registry.deferrals("high") == {}
+
+
+def test_ship_records_a_deferral_and_refuses_a_bad_one(model_dir, tmp_path):
+    import torch
+
+    from ozarc.model.config import ModelConfig
+    from ozarc.model.network import OzNet
+    from ozarc.model.tokenizers.text import default_model_bytes, tokenizer_for
+    from tools.ship.__main__ import main as ship
+
+    cfg = ModelConfig(n_text=tokenizer_for(default_model_bytes()).n_text, width=32, n_layers=1,
+                      hira_factor=0)
+    checkpoint = tmp_path / "model_float.pt"
+    torch.save({"config": cfg.to_dict(), "model": OzNet(cfg).state_dict()}, checkpoint)
+    out = tmp_path / "files"
+    assert ship([str(checkpoint), "--name", "high", "--dir", str(out),
+                 "--defer", "speech=default"]) == 0
+    assert '"defer": {\n      "speech": "default"' in (out / registry.MANIFEST).read_text()
+    for bad in ("speech", "sound=default"):
+        with pytest.raises(SystemExit):
+            ship([str(checkpoint), "--name", "high", "--dir", str(out), "--defer", bad])
