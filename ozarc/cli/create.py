@@ -46,7 +46,8 @@ def add_parser(subparsers, parents) -> None:
     parser.add_argument("-l", "--level", type=int, choices=range(1, 10), default=6,
                         metavar="N", help="1 (fast) .. 9 (small), default 6: 1-6 zstd only; 7-8 add "
                         "the learned codec with the 'default' model (~100 KB/s), 9 with the "
-                        "'high' model (slower; 'default' where it is not installed), each "
+                        "'high' model (slower; 'default' where it is not installed and for "
+                        "the modalities high leaves to it, e.g. speech), each "
                         "against zstd -19, bzip2 -9, xz -9e and store (MODELS.md)")
     parser.add_argument("--codec", choices=codec_choices(), default="auto",
                         help="auto keeps, per chunk, the smallest of the level's codecs and "

@@ -22,7 +22,7 @@ import pytest
 import soundfile
 
 import ozarc
-from ozarc.model.registry import shipped_models
+from ozarc.model.registry import deferrals, shipped_models
 
 pytestmark = pytest.mark.learned
 
@@ -130,4 +130,8 @@ def test_level_selects_its_shipped_model(model, tmp_path, monkeypatch):
     _build_source(tmp_path)
     monkeypatch.chdir(tmp_path)
     ozarc.create("out.oz", ["mix"], jobs=1, level=level)
-    assert _models(tmp_path / "out.oz") == {model: shipped[model].sha256}
+    used = _models(tmp_path / "out.oz")
+    # the level's model, and those it defers a modality to (level 9: speech to default)
+    assert used[model] == shipped[model].sha256
+    assert set(used) <= {model, *deferrals(model).values()}
+    assert all(used[name] == shipped[name].sha256 for name in used)

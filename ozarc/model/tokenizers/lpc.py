@@ -65,11 +65,12 @@ def levinson(r: list[int], order: int) -> list[int]:
     return [max(-COEF_LIMIT, min(COEF_LIMIT, (v + half) >> (_Q - COEF_BITS))) for v in a]
 
 
-def block_coefficients(x: np.ndarray, start: int, order: int) -> list[int]:
-    """The coefficients of the block that starts at sample ``start`` of ``x``."""
-    if start == 0:
+def block_coefficients(history: np.ndarray, order: int) -> list[int]:
+    """The coefficients of a block whose HISTORY samples before it (fewer at the start of a
+    chunk, none for its first block: ``x[n-1]`` then) are ``history``."""
+    if not len(history):
         return [1 << COEF_BITS] + [0] * (order - 1)
-    return levinson(autocorrelation(x[max(0, start - HISTORY):start], order), order)
+    return levinson(autocorrelation(history, order), order)
 
 
 def _wrap16(v):
@@ -80,8 +81,8 @@ def residual(x: np.ndarray, order: int) -> np.ndarray:
     """The int16-wrapped prediction residual of int16 samples (int64 in and out)."""
     x = np.asarray(x, dtype=np.int64)
     n = len(x)
-    coefs = np.asarray([block_coefficients(x, i, order) for i in range(0, n, BLOCK)],
-                       dtype=np.int64).reshape(-1, order)
+    coefs = np.asarray([block_coefficients(x[max(0, i - HISTORY):i], order)
+                        for i in range(0, n, BLOCK)], dtype=np.int64).reshape(-1, order)
     pred = np.zeros(n, dtype=np.int64)
     for j in range(min(order, n)):
         lagged = np.concatenate([np.zeros(j + 1, dtype=np.int64), x[:n - j - 1]])
@@ -96,8 +97,8 @@ def restore(res: np.ndarray, order: int) -> np.ndarray:
     n = len(res)
     x = [0] * order + [0] * n                      # ``order`` zeros stand for before the chunk
     for start in range(0, n, BLOCK):
-        done = np.asarray(x[order:order + start], dtype=np.int64)
-        reversed_coefs = block_coefficients(done, start, order)[::-1]
+        history = np.asarray(x[order + max(0, start - HISTORY):order + start], dtype=np.int64)
+        reversed_coefs = block_coefficients(history, order)[::-1]
         for t in range(start, min(start + BLOCK, n)):
             pred = sum(map(mul, reversed_coefs, x[t:t + order])) >> COEF_BITS
             x[order + t] = ((res[t] + pred + 0x8000) & 0xFFFF) - 0x8000
