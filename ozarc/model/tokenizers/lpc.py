@@ -13,7 +13,7 @@ Over a chunk's samples (the WAV transform hands the channels one after the other
 starting at sample ``i``:
 
     r[j]   = sum_n h[n] h[n+j]              h = the samples i-HISTORY .. i-1 (fewer at the start)
-    r[0]  += r[0] >> 10 + 1                  white-noise floor: a silent history stays solvable
+    r[0]  += (r[0] >> 10) + 1                white-noise floor: a silent history stays solvable
     r[j]  -= (r[j] j^2) >> 13                lag window: a smoother spectrum, stabler filter
     a      = Levinson(r) in Q30, rounded to Q12 (COEF_BITS), each clamped to +-2^20
     pred   = (sum_j a[j] x[n-1-j]) >> 12     samples before the chunk count as zero
