@@ -47,6 +47,13 @@ def _check_order(order: int) -> None:
                          f"{', '.join(map(str, PREDICTOR_ORDERS))}, not {order}")
 
 
+def _check_window_order(order: int) -> None:
+    """A fixed order (0-4): the adaptive ones run over a chunk, not a window."""
+    _check_order(order)
+    if order in ADAPTIVE_ORDERS:
+        raise ValueError(f"order {order} is adaptive: it runs over a chunk, not a window")
+
+
 def map_samples(window: np.ndarray, fn) -> np.ndarray:
     """The window with ``fn`` applied to its little-endian 16-bit samples (given as int64 values
     0..65535, returned as values taken modulo 2^16); an odd last byte stays as it is."""
@@ -73,9 +80,7 @@ def _int16(u: np.ndarray) -> np.ndarray:
 def residual_window(window: np.ndarray, order: int) -> np.ndarray:
     """One window's bytes as the zigzag-mapped order-``order`` residual of its int16 samples
     (little-endian bytes; an odd last byte stays as it is).  Order 0 returns the bytes."""
-    _check_order(order)
-    if order in ADAPTIVE_ORDERS:
-        raise ValueError(f"order {order} is adaptive: it runs over a chunk, not a window")
+    _check_window_order(order)
     if order == 0:
         return np.asarray(window, dtype=np.uint8)
 
@@ -89,9 +94,7 @@ def residual_window(window: np.ndarray, order: int) -> np.ndarray:
 
 def restore_window(symbols: np.ndarray, order: int) -> np.ndarray:
     """Inverse of :func:`residual_window`: the window's PCM bytes."""
-    _check_order(order)
-    if order in ADAPTIVE_ORDERS:
-        raise ValueError(f"order {order} is adaptive: it runs over a chunk, not a window")
+    _check_window_order(order)
     if order == 0:
         return np.asarray(symbols, dtype=np.uint8)
 
