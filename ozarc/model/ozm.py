@@ -54,9 +54,10 @@ class OzmFile:
 def file_version(config: dict) -> int:
     """The lowest version that can hold this model: 4 once speech is coded as the adaptive
     predictor's residual (an ozarc that knows only the fixed predictors would refuse the order
-    with a less helpful message), 3 once speech is coded as a fixed predictor's residual, 2 once the network reads the pixel above (an older ozarc would otherwise ignore
-    the switch and decode wrongly; now it says "upgrade ozarc"), else 1, so older models keep
-    their bytes and hashes."""
+    with a less helpful message), 3 once speech is coded as a fixed predictor's residual, 2
+    once the network reads the pixel above (an older ozarc would otherwise ignore the switch
+    and decode wrongly; now it says "upgrade ozarc"), else 1, so older models keep their bytes
+    and hashes."""
     if config.get("speech_predictor", 0) in ADAPTIVE_ORDERS:
         return 4
     if config.get("speech_predictor"):
