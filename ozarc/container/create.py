@@ -148,12 +148,14 @@ def _model_chooser(codec_option: str, level: int):
     if not learned:
         return lambda modality: None
     name = "high" if level == 9 else "default"
-    if hooks.shipped_model_ref(name) is None:
-        name = "default"
-    deferred = hooks.model_deferrals(name)
+    own = hooks.shipped_model_ref(name)
+    if own is None:
+        name, own = "default", hooks.shipped_model_ref("default")
+    others = {tag: hooks.shipped_model_ref(other)
+              for tag, other in hooks.model_deferrals(name).items()}
     chosen = {}
     for m in Modality:
-        ref = hooks.shipped_model_ref(deferred.get(m.tag, name)) or hooks.shipped_model_ref(name)
+        ref = others.get(m.tag) or own
         if ref is not None and any(c.applies_to(ChunkHint(modality=m, model=ref)) for c in learned):
             chosen[m] = ref
     return chosen.get

@@ -93,9 +93,9 @@ def residual(x: np.ndarray, order: int) -> np.ndarray:
 def restore(res: np.ndarray, order: int) -> np.ndarray:
     """Inverse of :func:`residual`: the samples, one at a time (each block is fitted on the
     samples restored before it)."""
-    res = [int(v) for v in np.asarray(res, dtype=np.int64)]
+    res = np.asarray(res, dtype=np.int64).tolist()
     n = len(res)
-    x = [0] * order + [0] * n                      # ``order`` zeros stand for before the chunk
+    x = [0] * (order + n)                          # the first ``order`` stand for before the chunk
     for start in range(0, n, BLOCK):
         history = np.asarray(x[order + max(0, start - HISTORY):order + start], dtype=np.int64)
         reversed_coefs = block_coefficients(history, order)[::-1]
