@@ -1,6 +1,8 @@
 """What the speech A/B experiments share: an arm is a view of every speech window (window in,
-window of the same length out); the corpus's speech pools seen through it, the WAV windows of
-a folder measured through it, and the command line that trains or measures the arms."""
+window of the same length out), or a model whose config codes speech its own way (its windows
+cut as that model's codec cuts them); the corpus's speech pools seen through a view, the WAV
+windows of a folder measured through it, and the command line that trains or measures the
+arms."""
 
 from __future__ import annotations
 
